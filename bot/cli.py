@@ -1,0 +1,254 @@
+"""The `launchbot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings
+from bot.db import migrate
+from bot.domain.catalog import bundled_catalog_path, load_catalog
+from bot.domain.catalog_io import dump_catalog, export_catalog, import_catalog
+from bot.domain.errors import DomainError
+from bot.domain.views import Actor
+from bot.logs import setup_logging
+from bot.runtime import Runtime, SchemaOutOfDate
+from bot.table import launch_rows, render_table
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_SCHEMA = 3
+
+TOKEN_HELP = """\
+launchbot: DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
+  1. Open https://discord.com/developers/applications, choose "New Application", then "Bot".
+  2. Under "Bot", choose "Reset Token" and copy the token (keep it secret).
+  3. Invite the bot: "OAuth2" > "URL Generator", scopes "bot" and "applications.commands".
+  4. Start it with the token in the environment:  DISCORD_TOKEN=... make run
+"""
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _guild_id(text: str) -> int:
+    if not text.isdigit() or int(text) <= 0 or len(text) > 20:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a server id (a positive whole number)")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="launchbot",
+        description="A Discord bot for a server's calendar of smartphone launches.",
+    )
+    parser.add_argument("--version", action="version", version=f"launchbot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    commands.add_parser("run", help="start the bot", description="Start the bot.")
+    commands.add_parser(
+        "check-config",
+        help="load and validate the settings, then show them",
+        description="Load config.toml and the environment, validate every setting, show them.",
+    )
+
+    db = commands.add_parser("db", help="database schema", description="Database schema.")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    db_commands.add_parser(
+        "upgrade", help="bring the database to the latest schema",
+        description="Create or migrate the database to the latest schema (safe to repeat).",
+    )  # fmt: skip
+    db_commands.add_parser("current", help="show the schema revision of the database")
+
+    launches = commands.add_parser("launches", help="list, import and export launches")
+    launch_commands = launches.add_subparsers(
+        dest="launch_command", required=True, metavar="ACTION"
+    )
+    listing = launch_commands.add_parser(
+        "list", help="show a server's launches as a table",
+        description="Show a server's upcoming launches (or all of them with --all).",
+    )  # fmt: skip
+    listing.add_argument("--guild", type=_guild_id, required=True, help="Discord server id")
+    listing.add_argument("--all", action="store_true", help="include past, launched and cancelled")
+
+    importing = launch_commands.add_parser(
+        "import", help="import a catalog file into a server",
+        description="Import a TOML or JSON catalog into a server. Re-importing is harmless, and "
+        "a file with any error changes nothing. FILE may be 'bundled' for the shipped catalog.",
+    )  # fmt: skip
+    importing.add_argument(
+        "file", metavar="FILE", help="path of a .toml or .json file, or 'bundled'"
+    )
+    importing.add_argument("--guild", type=_guild_id, required=True, help="Discord server id")
+
+    exporting = launch_commands.add_parser(
+        "export", help="write a server's launches as a catalog",
+        description="Write a server's launches and claims in the catalog format.",
+    )  # fmt: skip
+    exporting.add_argument("--guild", type=_guild_id, required=True, help="Discord server id")
+    exporting.add_argument("--format", choices=("json", "toml"), default="toml")
+    exporting.add_argument("--output", "-o", help="file to write (default: standard output)")
+    return parser
+
+
+async def _with_runtime(
+    settings: Settings, work: Callable[[Runtime], Awaitable[int]], *, check_schema: bool = True
+) -> int:
+    runtime = Runtime.create(settings)
+    try:
+        if check_schema:
+            await runtime.require_current_schema()
+        return await work(runtime)
+    except SchemaOutOfDate as exc:
+        raise CliError(str(exc), EXIT_SCHEMA) from None
+    except (DBAPIError, SQLAlchemyError, OSError) as exc:
+        url = make_url(settings.database_url).render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise CliError(f"cannot use the database {url}: {reason}") from None
+    finally:
+        await runtime.close()
+
+
+async def _db_upgrade(runtime: Runtime) -> int:
+    before = await migrate.current_revision(runtime.engine)
+    await migrate.upgrade(runtime.engine)
+    after = await migrate.current_revision(runtime.engine)
+    if before == after:
+        print(f"database is up to date (revision {after})")
+    else:
+        print(f"database upgraded from {before or 'empty'} to {after}")
+    return 0
+
+
+async def _db_current(runtime: Runtime) -> int:
+    current = await migrate.current_revision(runtime.engine)
+    head = migrate.head_revision()
+    print(f"database revision: {current or 'empty'} (latest: {head})")
+    return 0
+
+
+def _list(guild: int, show_all: bool) -> Callable[[Runtime], Awaitable[int]]:
+    async def work(runtime: Runtime) -> int:
+        calendar = runtime.calendar
+        page = await (calendar.all(guild) if show_all else calendar.upcoming(guild, limit=100))
+        if not page.items:
+            hint = "" if show_all else " (use --all to include past launches)"
+            print(f"no launches in server {guild}{hint}")
+            return 0
+        print(render_table(launch_rows(page.items)))
+        if page.total > len(page.items):
+            print(f"showing {len(page.items)} of {page.total}")
+        return 0
+
+    return work
+
+
+def _import(file: str, guild: int) -> Callable[[Runtime], Awaitable[int]]:
+    path = bundled_catalog_path() if file == "bundled" else Path(file)
+    entries = load_catalog(path)
+
+    async def work(runtime: Runtime) -> int:
+        step = max(1, len(entries) // 10)
+
+        def progress(done: int, total: int) -> None:
+            if total >= 50 and (done % step == 0 or done == total):
+                print(f"importing: {done}/{total} launches", file=sys.stderr, flush=True)
+
+        result = await import_catalog(runtime.calendar, guild, Actor.cli(), entries, progress)
+        print(f"imported {path.name} into server {guild}: {result.summary()}")
+        return 0
+
+    return work
+
+
+def _export(guild: int, fmt: str, output: str | None, settings: Settings) -> int:
+    exported: list[str] = []
+
+    async def work(runtime: Runtime) -> int:
+        exported.append(dump_catalog(await export_catalog(runtime.calendar, guild), fmt))
+        return 0
+
+    asyncio.run(_with_runtime(settings, work))
+    if output:
+        Path(output).write_text(exported[0], encoding="utf-8")
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(exported[0])
+    return 0
+
+
+def _check_config(settings: Settings) -> int:
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    print(f"config file:      {settings.config_path or '(none, built-in defaults)'}")
+    print(f"database:         {url} ({settings.backend})")
+    print(f"discord api:      {settings.api_base}")
+    print(f"discord gateway:  {settings.gateway_url}")
+    print(f"dev server:       {settings.dev_guild_id or '(none: commands sync globally)'}")
+    print(f"log:              {settings.log_level}, {settings.log_format}")
+    print(f"server defaults:  zone {settings.default_timezone}, reminders "
+          f"{settings.default_reminder_offsets}, digest {settings.default_digest_day} "
+          f"{settings.default_digest_time}")  # fmt: skip
+    print(f"token:            {'set' if settings.token else 'not set (DISCORD_TOKEN)'}")
+    print("configuration is valid")
+    return 0
+
+
+async def _run(runtime: Runtime) -> int:
+    print(
+        "launchbot: configuration and database are ready; the Discord connection is not built "
+        "yet (it arrives with the bot core), so there is nothing to run.",
+        file=sys.stderr,
+    )
+    return EXIT_ERROR
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "check-config":
+        return _check_config(settings)
+    if args.command == "run":
+        if settings.token is None:
+            sys.stderr.write(TOKEN_HELP)
+            return EXIT_USAGE
+        return asyncio.run(_with_runtime(settings, _run))
+    if args.command == "db":
+        action = _db_upgrade if args.db_command == "upgrade" else _db_current
+        return asyncio.run(_with_runtime(settings, action, check_schema=False))
+    if args.launch_command == "list":
+        return asyncio.run(_with_runtime(settings, _list(args.guild, args.all)))
+    if args.launch_command == "import":
+        return asyncio.run(_with_runtime(settings, _import(args.file, args.guild)))
+    return _export(args.guild, args.format, args.output, settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        secrets = [settings.token.reveal()] if settings.token else []
+        setup_logging(settings.log_level, settings.log_format, secrets)
+        return dispatch(args, settings)
+    except ConfigError as exc:
+        print(f"launchbot: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CliError as exc:
+        print(f"launchbot: {exc}", file=sys.stderr)
+        return exc.code
+    except DomainError as exc:
+        print(f"launchbot: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

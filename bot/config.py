@@ -1,0 +1,256 @@
+"""Settings: defaults from config.toml, each overridable by one environment variable.
+
+A bad value raises ``ConfigError`` whose message is one line naming the key, the value and the
+expected form. The token is only ever read from ``DISCORD_TOKEN`` and is never shown.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.errors import DomainError
+from bot.domain.offsets import EXAMPLES as OFFSET_EXAMPLES
+from bot.domain.offsets import parse_offsets
+
+CONFIG_ENV = "LAUNCHBOT_CONFIG"
+TOKEN_ENV = "DISCORD_TOKEN"
+DEFAULT_CONFIG_PATH = "config.toml"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(Exception):
+    def __init__(self, key: str, value: object, expected: str) -> None:
+        shown = _shorten(str(value))
+        super().__init__(f"invalid setting {key}={shown!r}: expected {expected}")
+        self.key = key
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class Secret:
+    """Holds the token; its str/repr never reveal it."""
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+
+def _database_url(raw: str) -> str:
+    url = raw.strip()
+    for plain, driver in (
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("postgres://", "postgresql+asyncpg://"),
+    ):
+        if url.startswith(plain):
+            url = driver + url[len(plain) :]
+    if url.startswith("sqlite+aiosqlite:///") or url.startswith("postgresql+asyncpg://"):
+        return url
+    raise ValueError("sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db")
+
+
+def _http_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or len(url) < 10:
+        raise ValueError("an http:// or https:// URL, e.g. https://discord.com/api/v10")
+    return url
+
+
+def _ws_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if not url.startswith(("ws://", "wss://")) or len(url) < 8:
+        raise ValueError("a ws:// or wss:// URL, e.g. wss://gateway.discord.gg")
+    return url
+
+
+def _snowflake_or_zero(raw: str) -> int:
+    text = raw.strip()
+    if text in ("", "0"):
+        return 0
+    if not text.isdigit() or not 15 <= len(text) <= 20:
+        raise ValueError("a Discord server id (15-20 digits), or 0 for none")
+    return int(text)
+
+
+def _log_level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError("one of " + ", ".join(LOG_LEVELS))
+    return level
+
+
+def _log_format(raw: str) -> str:
+    fmt = raw.strip().lower()
+    if fmt not in ("text", "json"):
+        raise ValueError("text or json")
+    return fmt
+
+
+def _timezone(raw: str) -> str:
+    name = raw.strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("an IANA zone name such as UTC, Europe/Berlin or Asia/Shanghai") from None
+    return name
+
+
+def _offsets(raw: str) -> str:
+    try:
+        parse_offsets(raw)
+    except DomainError:
+        raise ValueError(f"reminder offsets, {OFFSET_EXAMPLES}") from None
+    return raw.strip()
+
+
+def _digest_day(raw: str) -> str:
+    day = raw.strip().lower()[:3]
+    if raw.strip().lower() == "off":
+        return "off"
+    if day not in WEEKDAYS or not raw.strip():
+        raise ValueError("mon, tue, wed, thu, fri, sat, sun or off")
+    return day
+
+
+def _digest_time(raw: str) -> str:
+    try:
+        parsed = time.fromisoformat(raw.strip())
+    except ValueError:
+        raise ValueError("a 24-hour time HH:MM, e.g. 09:00") from None
+    return parsed.strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class Spec:
+    key: str
+    env: str
+    parse: Callable[[str], Any]
+    help: str
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("database.url", "LAUNCHBOT_DATABASE_URL", _database_url, "database URL"),
+    Spec("discord.api_base", "LAUNCHBOT_DISCORD_API_BASE", _http_url, "Discord REST base URL"),
+    Spec("discord.gateway_url", "LAUNCHBOT_DISCORD_GATEWAY_URL", _ws_url, "gateway URL"),
+    Spec("discord.dev_guild_id", "LAUNCHBOT_DEV_GUILD_ID", _snowflake_or_zero, "dev server id"),
+    Spec("logging.level", "LAUNCHBOT_LOG_LEVEL", _log_level, "log level"),
+    Spec("logging.format", "LAUNCHBOT_LOG_FORMAT", _log_format, "log format"),
+    Spec("defaults.timezone", "LAUNCHBOT_DEFAULT_TIMEZONE", _timezone, "server zone"),
+    Spec("defaults.reminder_offsets", "LAUNCHBOT_DEFAULT_REMINDER_OFFSETS", _offsets, "offsets"),
+    Spec("defaults.digest_day", "LAUNCHBOT_DEFAULT_DIGEST_DAY", _digest_day, "digest day"),
+    Spec("defaults.digest_time", "LAUNCHBOT_DEFAULT_DIGEST_TIME", _digest_time, "digest time"),
+)
+
+_BUILTIN_DEFAULTS: dict[str, str] = {
+    "database.url": "sqlite+aiosqlite:///data/launchbot.db",
+    "discord.api_base": "https://discord.com/api/v10",
+    "discord.gateway_url": "wss://gateway.discord.gg",
+    "discord.dev_guild_id": "0",
+    "logging.level": "INFO",
+    "logging.format": "text",
+    "defaults.timezone": "UTC",
+    "defaults.reminder_offsets": "1d, 1h",
+    "defaults.digest_day": "mon",
+    "defaults.digest_time": "09:00",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    api_base: str
+    gateway_url: str
+    dev_guild_id: int
+    log_level: str
+    log_format: str
+    default_timezone: str
+    default_reminder_offsets: str
+    default_digest_day: str
+    default_digest_time: str
+    token: Secret | None = field(default=None, repr=False)
+    config_path: Path | None = None
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+
+def _flatten(data: Mapping[str, Any], source: Path) -> dict[str, str]:
+    known = {spec.key for spec in SPECS}
+    flat: dict[str, str] = {}
+    for section, values in data.items():
+        if not isinstance(values, dict):
+            raise ConfigError(section, values, f"a [{section}] table in {source}")
+        for name, value in values.items():
+            key = f"{section}.{name}"
+            if key in ("discord.token", "discord.bot_token"):
+                raise ConfigError(key, "********", f"no token in {source}: set {TOKEN_ENV}")
+            if key not in known:
+                raise ConfigError(key, value, "a known key: " + ", ".join(sorted(known)))
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise ConfigError(key, value, "a string or a number")
+            flat[key] = str(value)
+    return flat
+
+
+def _read_file(path: Path) -> dict[str, str]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(CONFIG_ENV, str(path), f"valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(CONFIG_ENV, str(path), f"a readable file ({exc.strerror})") from None
+    return _flatten(data, path)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    explicit = env.get(CONFIG_ENV)
+    path = Path(explicit) if explicit else Path(DEFAULT_CONFIG_PATH)
+    raw = dict(_BUILTIN_DEFAULTS)
+    config_path: Path | None = None
+    if explicit or path.exists():
+        raw.update(_read_file(path))
+        config_path = path
+    values: dict[str, Any] = {}
+    for spec in SPECS:
+        source_key, value = spec.key, raw[spec.key]
+        if spec.env in env:
+            source_key, value = spec.env, env[spec.env]
+        try:
+            values[spec.key] = spec.parse(value)
+        except ValueError as exc:
+            raise ConfigError(source_key, value, str(exc)) from None
+    token = env.get(TOKEN_ENV, "").strip()
+    return Settings(
+        database_url=values["database.url"],
+        api_base=values["discord.api_base"],
+        gateway_url=values["discord.gateway_url"],
+        dev_guild_id=values["discord.dev_guild_id"],
+        log_level=values["logging.level"],
+        log_format=values["logging.format"],
+        default_timezone=values["defaults.timezone"],
+        default_reminder_offsets=values["defaults.reminder_offsets"],
+        default_digest_day=values["defaults.digest_day"],
+        default_digest_time=values["defaults.digest_time"],
+        token=Secret(token) if token else None,
+        config_path=config_path,
+    )

@@ -1,0 +1,202 @@
+"""The relational model. Every row that belongs to a server carries ``guild_id``."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.db.types import UTCDateTime
+from bot.domain.dates import Precision
+from bot.domain.model import ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus, SourceKind
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NAME_LEN = 100
+URL_LEN = 500
+TEXT_LEN = 500
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
+
+
+class GuildSettings(Base):
+    __tablename__ = "guild_settings"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    announce_channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    ping_role_id: Mapped[int | None] = mapped_column(BigInteger)
+    editor_role_id: Mapped[int | None] = mapped_column(BigInteger)
+    timezone: Mapped[str] = mapped_column(String(64))
+    reminder_offsets: Mapped[list[int]] = mapped_column(JSON)
+    digest_weekday: Mapped[int | None] = mapped_column(Integer)
+    digest_time: Mapped[str] = mapped_column(String(5))
+    change_notices: Mapped[bool] = mapped_column(Boolean, default=True)
+    scheduled_events: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("digest_weekday IS NULL OR digest_weekday BETWEEN 0 AND 6", name="weekday"),
+    )
+
+
+class Brand(Base):
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(NAME_LEN))
+    name_key: Mapped[str] = mapped_column(String(NAME_LEN))
+
+    __table_args__ = (UniqueConstraint("guild_id", "name_key"),)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_LEN))
+    name_key: Mapped[str] = mapped_column(String(NAME_LEN))
+    is_series: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("guild_id", "name_key"),)
+
+
+class DeviceAlias(Base):
+    __tablename__ = "device_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(String(NAME_LEN))
+    alias_key: Mapped[str] = mapped_column(String(NAME_LEN))
+
+    __table_args__ = (UniqueConstraint("guild_id", "alias_key"),)
+
+
+class Launch(Base):
+    __tablename__ = "launches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="RESTRICT"), index=True
+    )
+    region: Mapped[str] = mapped_column(String(64))
+    region_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[LaunchKind] = mapped_column(_enum(LaunchKind, "launch_kind"))
+    status: Mapped[LaunchStatus] = mapped_column(_enum(LaunchStatus, "launch_status"))
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    precision: Mapped[Precision | None] = mapped_column(_enum(Precision, "date_precision"))
+    timezone: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    livestream_url: Mapped[str | None] = mapped_column(String(URL_LEN))
+    partner: Mapped[str | None] = mapped_column(String(NAME_LEN))
+    note: Mapped[str | None] = mapped_column(String(TEXT_LEN))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (
+        UniqueConstraint("guild_id", "device_id", "region_key", "kind"),
+        CheckConstraint("confidence IS NULL OR confidence BETWEEN 0 AND 100", name="confidence"),
+        CheckConstraint(
+            "(window_start IS NULL AND window_end IS NULL AND precision IS NULL)"
+            " OR (window_start IS NOT NULL AND window_end IS NOT NULL AND precision IS NOT NULL"
+            " AND window_start < window_end)",
+            name="window",
+        ),
+        Index("ix_launches_guild_window", "guild_id", "window_start", "id"),
+    )
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    launch_id: Mapped[int] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"))
+    subject: Mapped[ClaimSubject] = mapped_column(_enum(ClaimSubject, "claim_subject"))
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    precision: Mapped[Precision | None] = mapped_column(_enum(Precision, "claim_precision"))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    feature: Mapped[str | None] = mapped_column(String(NAME_LEN))
+    feature_key: Mapped[str | None] = mapped_column(String(NAME_LEN))
+    present: Mapped[FeaturePresence | None] = mapped_column(_enum(FeaturePresence, "presence"))
+    statement: Mapped[str | None] = mapped_column(String(TEXT_LEN))
+    source_url: Mapped[str | None] = mapped_column(String(URL_LEN))
+    source_kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "source_kind"))
+    author: Mapped[str | None] = mapped_column(String(NAME_LEN))
+    seen_at: Mapped[datetime]
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("claims.id", ondelete="SET NULL")
+    )
+    recorded_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_claims_launch_seen", "guild_id", "launch_id", "seen_at"),
+        CheckConstraint(
+            "(subject = 'date' AND window_start IS NOT NULL AND precision IS NOT NULL)"
+            " OR (subject = 'feature' AND feature IS NOT NULL AND present IS NOT NULL)",
+            name="subject",
+        ),
+    )
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(NAME_LEN))
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(32))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_audit_log_guild_entity", "guild_id", "entity", "entity_id"),)

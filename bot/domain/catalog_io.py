@@ -1,0 +1,183 @@
+"""Import a catalog into one server (idempotent, all or nothing) and export a server's launches."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import tomli_w
+
+from bot.domain.calendar import CalendarService
+from bot.domain.calendar_ops import CalendarOps
+from bot.domain.catalog import FORMAT_VERSION, CatalogEntry
+from bot.domain.dates import parse_date, render_date
+from bot.domain.errors import CatalogError, DomainError
+from bot.domain.launch_fields import LaunchEdit, NewClaim
+from bot.domain.model import ClaimSubject, LaunchKind
+from bot.domain.text import clean_text, clean_url, name_key
+from bot.domain.views import Actor, ClaimView, LaunchView
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    claims_added: int
+
+    def summary(self) -> str:
+        return (
+            f"{self.created} launches added, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{self.claims_added} claims added"
+        )
+
+
+async def import_catalog(
+    service: CalendarService,
+    guild_id: int,
+    actor: Actor,
+    entries: list[CatalogEntry],
+    progress: Progress | None = None,
+) -> ImportResult:
+    created = updated = unchanged = claims_added = 0
+    async with service.unit(guild_id, actor) as ops:
+        for done, entry in enumerate(entries, start=1):
+            try:
+                outcome, launch_id = await _import_launch(ops, entry)
+                claims_added += await _import_claims(ops, launch_id, entry.claims)
+            except DomainError as exc:
+                raise CatalogError(f"{entry.label}: {exc}") from None
+            created += outcome == "created"
+            updated += outcome == "updated"
+            unchanged += outcome == "unchanged"
+            if progress is not None:
+                progress(done, len(entries))
+    return ImportResult(created, updated, unchanged, claims_added)
+
+
+async def _import_launch(ops: CalendarOps, entry: CatalogEntry) -> tuple[str, int]:
+    new = entry.launch
+    await ops.ensure_device(new.device, new.brand, series=new.series, aliases=new.aliases)
+    existing = await ops.find_existing(new.device, new.region, new.kind.value)
+    if existing is None:
+        view = await ops.add(new)
+        return "created", view.id
+    edit = LaunchEdit(
+        date=new.date,
+        timezone=new.timezone or "UTC",
+        region=new.region,
+        confidence=new.confidence,
+        livestream_url=new.livestream_url,
+        partner=new.partner,
+        note=new.note,
+    )
+    change = await ops.edit(existing.id, edit, action="import")
+    changed = change.before != change.after
+    if existing.status is not new.status:
+        await ops.set_status(existing.id, new.status, force=True)
+        changed = True
+    return ("updated" if changed else "unchanged"), existing.id
+
+
+def _claim_key(view: ClaimView) -> tuple[Any, ...]:
+    window = view.window
+    return (
+        view.subject,
+        (window.start, window.end, window.precision) if window else None,
+        name_key(view.feature) if view.feature else None,
+        view.present,
+        view.source_url,
+        view.author,
+        view.seen_at,
+    )
+
+
+def _new_claim_key(claim: NewClaim) -> tuple[Any, ...]:
+    window = parse_date(claim.date, default_tz=claim.timezone or "UTC") if claim.date else None
+    return (
+        claim.subject,
+        (window.start, window.end, window.precision) if window else None,
+        name_key(claim.feature) if claim.feature else None,
+        claim.present,
+        clean_url(claim.source_url),
+        clean_text(claim.author, "author", 100),
+        claim.seen_at,
+    )
+
+
+async def _import_claims(ops: CalendarOps, launch_id: int, claims: tuple[NewClaim, ...]) -> int:
+    known = {_claim_key(c) for c in await ops.claims(launch_id)}
+    added = 0
+    for claim in claims:
+        if claim.seen_at is None:
+            raise CatalogError("every imported claim needs seen_at, so that re-importing is safe.")
+        if _new_claim_key(claim) in known:
+            continue
+        view = await ops.add_claim(launch_id, claim)
+        known.add(_claim_key(view))
+        added += 1
+    return added
+
+
+async def export_catalog(service: CalendarService, guild_id: int) -> dict[str, Any]:
+    page = await service.all(guild_id, limit=10_000)
+    launches = []
+    for view in page.items:
+        history = await service.history(guild_id, view.id)
+        launches.append(_launch_entry(view, history.claims))
+    return {"format": FORMAT_VERSION, "launch": launches}
+
+
+def _launch_entry(view: LaunchView, claims: tuple[ClaimView, ...]) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "device": view.device,
+        "brand": view.brand,
+        "series": view.is_series,
+        "aliases": list(view.aliases),
+        "region": view.region,
+        "kind": view.kind.value,
+        "status": view.status.value,
+        "date": render_date(view.window) if view.window else None,
+        "timezone": view.timezone,
+        "confidence": view.confidence,
+        "livestream_url": view.livestream_url,
+        "partner": view.partner,
+        "note": view.note,
+        "claim": [_claim_entry(c, view.timezone) for c in claims],
+    }
+    if view.kind is LaunchKind.ANNOUNCEMENT:
+        entry.pop("kind")
+    return _without_empty(entry)
+
+
+def _claim_entry(claim: ClaimView, launch_timezone: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {"about": claim.subject.value}
+    if claim.subject is ClaimSubject.DATE and claim.window:
+        entry["date"] = render_date(claim.window)
+        if claim.window.tz != launch_timezone:
+            entry["timezone"] = claim.window.tz
+    else:
+        entry["feature"] = claim.feature
+        entry["present"] = claim.present.value if claim.present else None
+    entry.update(
+        statement=claim.statement,
+        source_url=claim.source_url,
+        source_kind=claim.source_kind.value,
+        author=claim.author,
+        seen_at=claim.seen_at.isoformat().replace("+00:00", "Z"),
+    )
+    return _without_empty(entry)
+
+
+def _without_empty(entry: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in entry.items() if v is not None and v != [] and v is not False}
+
+
+def dump_catalog(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return tomli_w.dumps(data)

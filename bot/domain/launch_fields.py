@@ -1,0 +1,62 @@
+"""Inputs to the calendar: what a caller may set on a launch or a claim."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.model import ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus, SourceKind
+
+
+class _Unset(enum.Enum):
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET
+"""Marks a field an edit leaves alone (``None`` clears it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NewLaunch:
+    device: str
+    brand: str
+    date: str | None = None
+    timezone: str | None = None
+    status: LaunchStatus = LaunchStatus.RUMORED
+    region: str = "Global"
+    kind: LaunchKind = LaunchKind.ANNOUNCEMENT
+    confidence: int | None = None
+    livestream_url: str | None = None
+    partner: str | None = None
+    note: str | None = None
+    aliases: tuple[str, ...] = ()
+    series: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchEdit:
+    date: str | _Unset | None = UNSET
+    timezone: str | _Unset = UNSET
+    region: str | _Unset = UNSET
+    kind: LaunchKind | _Unset = UNSET
+    confidence: int | _Unset | None = UNSET
+    livestream_url: str | _Unset | None = UNSET
+    partner: str | _Unset | None = UNSET
+    note: str | _Unset | None = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class NewClaim:
+    """A dated statement about a launch's date (``date``) or a feature (``feature``)."""
+
+    subject: ClaimSubject
+    source_kind: SourceKind
+    date: str | None = None
+    timezone: str | None = None
+    feature: str | None = None
+    present: FeaturePresence | None = None
+    statement: str | None = None
+    source_url: str | None = None
+    author: str | None = None
+    seen_at: datetime | None = None

@@ -1,0 +1,68 @@
+"""Validation and normalisation of user-supplied names, free text and URLs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from bot.domain.errors import InvalidInput
+
+NAME_MAX = 100
+REGION_MAX = 64
+TEXT_MAX = 500
+URL_MAX = 500
+_SPACES = re.compile(r"\s+")
+
+
+def _strip_controls(text: str) -> str:
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
+
+
+def clean_name(value: str, field: str, max_len: int = NAME_MAX) -> str:
+    """One line of text: controls removed, whitespace collapsed, not empty, at most max_len."""
+    text = _SPACES.sub(" ", _strip_controls(value)).strip()
+    if not text:
+        raise InvalidInput(f"The {field} must not be empty.")
+    if len(text) > max_len:
+        raise InvalidInput(f"The {field} is {len(text)} characters long; the limit is {max_len}.")
+    return text
+
+
+def clean_text(value: str | None, field: str, max_len: int = TEXT_MAX) -> str | None:
+    if value is None:
+        return None
+    text = _strip_controls(value).strip()
+    if not text:
+        return None
+    if len(text) > max_len:
+        raise InvalidInput(f"The {field} is {len(text)} characters long; the limit is {max_len}.")
+    return text
+
+
+def name_key(value: str) -> str:
+    """Comparison key: case- and width-insensitive, single spaces."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value).casefold()).strip()
+
+
+def clean_url(value: str | None, field: str = "URL") -> str | None:
+    if value is None or not value.strip():
+        return None
+    url = value.strip()
+    if len(url) > URL_MAX:
+        raise InvalidInput(f"The {field} is {len(url)} characters long; the limit is {URL_MAX}.")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in url:
+        raise InvalidInput(
+            f"The {field} must be a web address starting with http:// or https://, "
+            "for example https://www.mi.com/global/."
+        )
+    return url
+
+
+def check_confidence(value: int | None) -> int | None:
+    if value is None:
+        return None
+    if not 0 <= value <= 100:
+        raise InvalidInput(f"Confidence must be between 0 and 100, not {value}.")
+    return value

@@ -1,0 +1,98 @@
+"""Settings: file defaults, environment overrides, and one clear line for a bad value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import SPECS, ConfigError, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _env(**values: str) -> dict[str, str]:
+    return {"LAUNCHBOT_CONFIG": str(REPO / "config.toml"), **values}
+
+
+def test_repository_config_gives_the_documented_defaults() -> None:
+    settings = load_settings(_env())
+    assert settings.database_url == "sqlite+aiosqlite:///data/launchbot.db"
+    assert settings.api_base == "https://discord.com/api/v10"
+    assert settings.gateway_url == "wss://gateway.discord.gg"
+    assert settings.dev_guild_id == 0
+    assert (settings.log_level, settings.log_format) == ("INFO", "text")
+    assert settings.token is None
+
+
+def test_fixed_environment_names_override_the_file() -> None:
+    settings = load_settings(
+        _env(
+            LAUNCHBOT_DATABASE_URL="postgresql://bot@db.internal:5432/launchbot",
+            LAUNCHBOT_DISCORD_API_BASE="http://127.0.0.1:8080/api/v10/",
+            LAUNCHBOT_DISCORD_GATEWAY_URL="ws://127.0.0.1:8080/gateway",
+            LAUNCHBOT_DEV_GUILD_ID="123456789012345678",
+            LAUNCHBOT_LOG_LEVEL="debug",
+            DISCORD_TOKEN="abc.def.ghi",
+        )
+    )
+    assert settings.database_url == "postgresql+asyncpg://bot@db.internal:5432/launchbot"
+    assert settings.backend == "postgresql"
+    assert settings.api_base == "http://127.0.0.1:8080/api/v10"
+    assert settings.gateway_url == "ws://127.0.0.1:8080/gateway"
+    assert settings.dev_guild_id == 123456789012345678
+    assert settings.log_level == "DEBUG"
+    assert settings.token is not None and settings.token.reveal() == "abc.def.ghi"
+    assert "abc.def.ghi" not in repr(settings) and "abc.def.ghi" not in str(settings.token)
+
+
+def test_every_setting_has_an_environment_name() -> None:
+    assert {s.env for s in SPECS} >= {
+        "LAUNCHBOT_DATABASE_URL",
+        "LAUNCHBOT_DISCORD_API_BASE",
+        "LAUNCHBOT_DISCORD_GATEWAY_URL",
+        "LAUNCHBOT_DEV_GUILD_ID",
+        "LAUNCHBOT_LOG_LEVEL",
+    }
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    missing = [s.env for s in SPECS if s.env not in readme]
+    assert missing == [], f"README's configuration reference lacks {missing}"
+
+
+@pytest.mark.parametrize(
+    ("env", "value", "expected"),
+    [
+        ("LAUNCHBOT_LOG_LEVEL", "LOUD", "DEBUG, INFO"),
+        ("LAUNCHBOT_DATABASE_URL", "mysql://x", "sqlite+aiosqlite"),
+        ("LAUNCHBOT_DISCORD_API_BASE", "discord.com", "http"),
+        ("LAUNCHBOT_DISCORD_GATEWAY_URL", "https://gateway", "ws://"),
+        ("LAUNCHBOT_DEV_GUILD_ID", "my-server", "server id"),
+        ("LAUNCHBOT_DEFAULT_TIMEZONE", "CEST", "IANA"),
+        ("LAUNCHBOT_DEFAULT_REMINDER_OFFSETS", "7x", "offsets"),
+        ("LAUNCHBOT_DEFAULT_DIGEST_TIME", "25:00", "HH:MM"),
+    ],
+)
+def test_bad_value_names_key_value_and_expected_form(env: str, value: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env(**{env: value}))
+    message = str(caught.value)
+    assert "\n" not in message
+    assert env in message and repr(value) in message and expected in message
+
+
+def test_bad_file_key_and_syntax_are_reported(tmp_path: Path) -> None:
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[logging]\nlevle = "INFO"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"logging\.levle"):
+        load_settings({"LAUNCHBOT_CONFIG": str(typo)})
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[logging\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 1"):
+        load_settings({"LAUNCHBOT_CONFIG": str(broken)})
+    secret = tmp_path / "secret.toml"
+    secret.write_text('[discord]\ntoken = "abc.def"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="DISCORD_TOKEN") as caught:
+        load_settings({"LAUNCHBOT_CONFIG": str(secret)})
+    assert "abc.def" not in str(caught.value)
+    with pytest.raises(ConfigError, match="LAUNCHBOT_CONFIG"):
+        load_settings({"LAUNCHBOT_CONFIG": str(tmp_path / "missing.toml")})
