@@ -162,3 +162,22 @@ def test_check_config_shows_settings_without_the_token(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "configuration is valid" in result.stdout and "token:            set" in result.stdout
     assert "super.secret.token" not in result.stdout + result.stderr
+
+
+def test_large_import_shows_progress(cli_env: dict[str, str], tmp_path: Path) -> None:
+    launches = [
+        {"device": f"Phone {n}", "brand": f"Brand {n % 7}", "date": f"Q{n % 4 + 1} {2030 + n % 5}"}
+        for n in range(120)
+    ]
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps({"format": 1, "launch": launches}), encoding="utf-8")
+    result = launchbot(cli_env, "launches", "import", str(big), "--guild", "7")
+    assert result.returncode == 0, result.stderr
+    progress = [line for line in result.stderr.splitlines() if line.startswith("importing:")]
+    assert (
+        progress[0] == "importing: 12/120 launches"
+        and progress[-1] == "importing: 120/120 launches"
+    )
+    assert "120 launches added" in result.stdout
+    listed = launchbot(cli_env, "launches", "list", "--guild", "7")
+    assert "showing 100 of 120" in listed.stdout

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Brand, Device, DeviceAlias, Launch
 from bot.domain.audit import audit_for
-from bot.domain.calendar_ops import CalendarOps, triples
+from bot.domain.calendar_ops import CalendarOps, LaunchQuery, triples
 from bot.domain.guilds import GuildDefaults
 from bot.domain.launch_fields import LaunchEdit, NewClaim, NewLaunch
 from bot.domain.model import LaunchStatus
@@ -198,7 +198,13 @@ class CalendarService:
             return int(total or 0)
 
 
-def _filtered(query, brand, status, region, include_finished):  # type: ignore[no-untyped-def]
+def _filtered(
+    query: LaunchQuery,
+    brand: str | None,
+    status: LaunchStatus | None,
+    region: str | None,
+    include_finished: bool,
+) -> LaunchQuery:
     if brand:
         query = query.where(Brand.name_key == name_key(brand))
     if region:
@@ -211,8 +217,8 @@ def _filtered(query, brand, status, region, include_finished):  # type: ignore[n
 
 
 async def _page(
-    ops: CalendarOps, query, offset: int, limit: int, max_limit: int = MAX_PAGE
-) -> Page:  # type: ignore[no-untyped-def]
+    ops: CalendarOps, query: LaunchQuery, offset: int, limit: int, max_limit: int = MAX_PAGE
+) -> Page:
     limit = max(1, min(limit, max_limit))
     offset = max(0, offset)
     total = await ops.session.scalar(select(func.count()).select_from(query.subquery()))

@@ -6,11 +6,11 @@ inside a single one so that a bad file changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Result, delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -39,6 +39,7 @@ from bot.domain.text import (
 from bot.domain.views import Actor, ClaimView, LaunchChange, LaunchView
 
 MAX_ALIASES = 20
+LaunchQuery = Select[Launch, Device, Brand]
 
 
 def claim_view(row: Claim) -> ClaimView:
@@ -64,7 +65,7 @@ def claim_view(row: Claim) -> ClaimView:
     )
 
 
-def triples(result: Result[Any]) -> list[tuple[Launch, Device, Brand]]:
+def triples(result: Iterable[Any]) -> list[tuple[Launch, Device, Brand]]:
     return [(row[0], row[1], row[2]) for row in result]
 
 
@@ -126,7 +127,7 @@ class CalendarOps:
             for launch, device, brand in rows
         ]
 
-    def joined(self):  # type: ignore[no-untyped-def]
+    def joined(self) -> LaunchQuery:
         return (
             select(Launch, Device, Brand)
             .join(Device, Device.id == Launch.device_id)
