@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot import __version__
+from bot.app import BotApp, StartupError
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
 from bot.domain.catalog import bundled_catalog_path, load_catalog
@@ -55,7 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"launchbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser("run", help="start the bot", description="Start the bot.")
+    commands.add_parser(
+        "run", help="start the bot",
+        description="Start the bot. SIGTERM or Ctrl-C stop it gracefully (exit code 0).",
+    )  # fmt: skip
+    sync = commands.add_parser(
+        "sync", help="sync slash commands to Discord now",
+        description="Sync the slash commands (to LAUNCHBOT_DEV_GUILD_ID when set, else globally). "
+        "`launchbot run` already syncs when the commands changed; --force syncs regardless.",
+    )  # fmt: skip
+    sync.add_argument("--force", action="store_true", required=True, help="sync even if unchanged")
     commands.add_parser(
         "check-config",
         help="load and validate the settings, then show them",
@@ -112,9 +122,7 @@ async def _with_runtime(
     except SchemaOutOfDate as exc:
         raise CliError(str(exc), EXIT_SCHEMA) from None
     except (DBAPIError, SQLAlchemyError, OSError) as exc:
-        url = make_url(settings.database_url).render_as_string(hide_password=True)
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise CliError(f"cannot use the database {url}: {reason}") from None
+        raise CliError(_database_problem(settings, exc)) from None
     finally:
         await runtime.close()
 
@@ -203,23 +211,41 @@ def _check_config(settings: Settings) -> int:
     return 0
 
 
-async def _run(runtime: Runtime) -> int:
-    print(
-        "launchbot: configuration and database are ready; the Discord connection is not built "
-        "yet (it arrives with the bot core), so there is nothing to run.",
-        file=sys.stderr,
-    )
-    return EXIT_ERROR
+def _serve(settings: Settings, *, sync_only: bool = False) -> int:
+    async def main() -> int:
+        app = BotApp(settings, force_sync=sync_only)
+        if sync_only:
+            await app.sync_only()
+            print("slash commands synced")
+            return 0
+        app.install_signal_handlers()
+        await app.run()
+        return 0
+
+    try:
+        return asyncio.run(main())
+    except StartupError as exc:
+        raise CliError(str(exc)) from None
+    except SchemaOutOfDate as exc:
+        raise CliError(str(exc), EXIT_SCHEMA) from None
+    except (DBAPIError, SQLAlchemyError) as exc:
+        raise CliError(_database_problem(settings, exc)) from None
+
+
+def _database_problem(settings: Settings, exc: Exception) -> str:
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return f"cannot use the database {url}: {reason}"
 
 
 def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "check-config":
         return _check_config(settings)
-    if args.command == "run":
+    if args.command in ("run", "sync"):
         if settings.token is None:
             sys.stderr.write(TOKEN_HELP)
             return EXIT_USAGE
-        return asyncio.run(_with_runtime(settings, _run))
+        return _serve(settings, sync_only=args.command == "sync")
     if args.command == "db":
         action = _db_upgrade if args.db_command == "upgrade" else _db_current
         return asyncio.run(_with_runtime(settings, action, check_schema=False))

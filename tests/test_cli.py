@@ -147,7 +147,7 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        [], ["run"], ["db"], ["db", "upgrade"], ["launches"], ["launches", "list"],
+        [], ["run"], ["sync"], ["db"], ["db", "upgrade"], ["launches"], ["launches", "list"],
         ["launches", "import"], ["launches", "export"], ["check-config"],
     ],
 )  # fmt: skip

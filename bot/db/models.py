@@ -200,3 +200,13 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_audit_log_guild_entity", "guild_id", "entity", "entity_id"),)
+
+
+class BotState(Base):
+    """Process-wide facts that must survive restarts, such as the synced command-schema hash."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(500))
+    updated_at: Mapped[datetime]

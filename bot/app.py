@@ -1,0 +1,96 @@
+"""Running the bot: the one code path behind `launchbot run`, also used by the tests.
+
+Start-up checks the schema, points discord.py at the configured endpoints and logs in. SIGTERM or
+SIGINT stop it gracefully: no new work, in-flight commands get up to 10 s, then the gateway is
+closed and the engine disposed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from datetime import UTC
+
+import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock, utc_now
+from bot.config import Settings
+from bot.discord_bot import SHUTDOWN_GRACE_SECONDS, LaunchBot
+from bot.discord_endpoints import apply_endpoints
+from bot.runtime import Runtime
+
+log = logging.getLogger("launchbot.app")
+
+
+class StartupError(Exception):
+    """A reason the bot cannot start that the operator can fix; the message says how."""
+
+
+class BotApp:
+    def __init__(self, settings: Settings, *, clock: Clock = utc_now, force_sync: bool = False):
+        if settings.token is None:
+            raise StartupError("DISCORD_TOKEN is not set")
+        self.settings = settings
+        self.clock = clock
+        self.runtime = Runtime.create(settings, clock)
+        self.bot = LaunchBot(
+            settings=settings,
+            runtime=self.runtime,
+            scheduler=AsyncIOScheduler(timezone=UTC),
+            clock=clock,
+            force_sync=force_sync,
+        )
+        self.stop_requested = asyncio.Event()
+
+    async def run(self) -> None:
+        """Runs until stopped (signal or ``request_stop``) or until the connection fails."""
+        apply_endpoints(self.settings.api_base, self.settings.gateway_url)
+        try:
+            await self.runtime.require_current_schema()
+            token = self.settings.token.reveal() if self.settings.token else ""
+            async with self.bot:
+                runner = asyncio.create_task(self.bot.start(token), name="launchbot-gateway")
+                stopper = asyncio.create_task(self.stop_requested.wait(), name="launchbot-stop")
+                done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                if runner in done:
+                    stopper.cancel()
+                    runner.result()
+                    return
+                log.info(
+                    "stopping: finishing work in flight (up to %.0f s)", SHUTDOWN_GRACE_SECONDS
+                )
+                await self.bot.drain()
+                await self.bot.close()
+                await asyncio.wait({runner}, timeout=5)
+        except discord.LoginFailure:
+            raise StartupError("Discord refused the token in DISCORD_TOKEN (401)") from None
+        except discord.PrivilegedIntentsRequired:
+            raise StartupError("Discord refused an intent the bot asked for (4014)") from None
+        finally:
+            await self.runtime.close()
+            log.info("stopped")
+
+    def request_stop(self) -> None:
+        self.stop_requested.set()
+
+    def install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.request_stop)
+
+    async def sync_only(self) -> bool:
+        """Logs in over REST only, syncs the commands (forced), and logs out."""
+        apply_endpoints(self.settings.api_base, self.settings.gateway_url)
+        self.bot.sync_only = True
+        try:
+            await self.runtime.require_current_schema()
+            token = self.settings.token.reveal() if self.settings.token else ""
+            async with self.bot:
+                await self.bot.login(token)
+                return self.bot.synced
+        except discord.LoginFailure:
+            raise StartupError("Discord refused the token in DISCORD_TOKEN (401)") from None
+        finally:
+            await self.runtime.close()
