@@ -116,7 +116,7 @@ def parse_date(text: str, default_tz: str = "UTC") -> DateWindow:
     that never occurs (clocks jumping forward) is refused. Seconds other than ``:00`` are refused.
     """
     if len(text) > MAX_LENGTH:
-        raise InvalidDate(f"That date is too long: keep it under {MAX_LENGTH} characters.")
+        raise InvalidDate(f"That date is too long: use at most {MAX_LENGTH} characters.")
     body = " ".join(text.split()).replace(" ,", ",")
     if not body:
         raise InvalidDate(f"Please give a date. Accepted forms include {EXAMPLES}.")

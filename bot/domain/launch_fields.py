@@ -9,11 +9,11 @@ from datetime import datetime
 from bot.domain.model import ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus, SourceKind
 
 
-class _Unset(enum.Enum):
+class Unset(enum.Enum):
     UNSET = "unset"
 
 
-UNSET = _Unset.UNSET
+UNSET = Unset.UNSET
 """Marks a field an edit leaves alone (``None`` clears it)."""
 
 
@@ -36,14 +36,14 @@ class NewLaunch:
 
 @dataclass(frozen=True, slots=True)
 class LaunchEdit:
-    date: str | _Unset | None = UNSET
-    timezone: str | _Unset = UNSET
-    region: str | _Unset = UNSET
-    kind: LaunchKind | _Unset = UNSET
-    confidence: int | _Unset | None = UNSET
-    livestream_url: str | _Unset | None = UNSET
-    partner: str | _Unset | None = UNSET
-    note: str | _Unset | None = UNSET
+    date: str | Unset | None = UNSET
+    timezone: str | Unset = UNSET
+    region: str | Unset = UNSET
+    kind: LaunchKind | Unset = UNSET
+    confidence: int | Unset | None = UNSET
+    livestream_url: str | Unset | None = UNSET
+    partner: str | Unset | None = UNSET
+    note: str | Unset | None = UNSET
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.dates import (
+    EXAMPLES,
     MONTHS,
     DateWindow,
     Precision,
@@ -248,6 +250,13 @@ def test_rejected(text: str, fragments: list[str]) -> None:
     assert message.endswith(".")
     for fragment in fragments:
         assert fragment in message
+
+
+def test_examples_in_messages_parse() -> None:
+    examples = re.findall(r'"([^"]+)"', EXAMPLES)
+    assert len(examples) >= 8
+    for text in examples:
+        parse_date(text)
 
 
 def test_bad_default_zone_is_invalid_date() -> None:

@@ -1,0 +1,159 @@
+"""Reading and changing a server's settings; every change is validated and audited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import GuildSettings
+from bot.domain import audit
+from bot.domain.errors import InvalidInput
+from bot.domain.guilds import (
+    WEEKDAYS,
+    GuildDefaults,
+    GuildSettingsView,
+    new_settings_row,
+    settings_view,
+)
+from bot.domain.launch_fields import UNSET, Unset
+from bot.domain.offsets import format_offsets, parse_offsets
+from bot.domain.views import Actor
+
+ZONE_EXAMPLES = "for example Europe/Berlin, America/New_York or Asia/Shanghai"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    announce_channel_id: int | Unset | None = UNSET
+    ping_role_id: int | Unset | None = UNSET
+    editor_role_id: int | Unset | None = UNSET
+    timezone: str | Unset = UNSET
+    reminder_offsets: str | Unset = UNSET
+    digest_day: str | Unset = UNSET
+    digest_time: str | Unset = UNSET
+    change_notices: bool | Unset = UNSET
+    scheduled_events: bool | Unset = UNSET
+
+    def given(self) -> dict[str, Any]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if getattr(self, f.name) is not UNSET
+        }
+
+
+def iana_zone(name: str) -> str:
+    text = name.strip()
+    try:
+        if not text or ("/" not in text and text not in ("UTC", "GMT")):
+            raise ValueError
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f'"{text[:40]}" is not a time zone name: use one {ZONE_EXAMPLES}.'
+        ) from None
+    return text
+
+
+def weekday(text: str) -> int | None:
+    value = text.strip().lower()
+    if value == "off":
+        return None
+    for index, name in enumerate(WEEKDAYS):
+        if value[:3] == name and len(value) >= 3:
+            return index
+    raise InvalidInput(f'"{text[:20]}" is not a day: use mon, tue, wed, thu, fri, sat, sun or off.')
+
+
+def clock_time(text: str) -> str:
+    try:
+        return time.fromisoformat(text.strip()).strftime("%H:%M")
+    except ValueError:
+        raise InvalidInput(f'"{text[:20]}" is not a time: use 24-hour HH:MM, e.g. 09:00.') from None
+
+
+def _snapshot(view: GuildSettingsView) -> dict[str, Any]:
+    return {
+        "announce_channel_id": view.announce_channel_id,
+        "ping_role_id": view.ping_role_id,
+        "editor_role_id": view.editor_role_id,
+        "timezone": view.timezone,
+        "reminder_offsets": format_offsets(list(view.reminder_offsets)),
+        "digest": "off"
+        if view.digest_weekday is None
+        else f"{WEEKDAYS[view.digest_weekday]} {view.digest_time}",
+        "change_notices": view.change_notices,
+        "scheduled_events": view.scheduled_events,
+    }
+
+
+class SettingsService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Callable[[], datetime],
+        defaults: GuildDefaults | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._defaults = defaults or GuildDefaults()
+
+    async def get(self, guild_id: int) -> GuildSettingsView:
+        async with self._sessions() as session:
+            return settings_view(
+                await session.get(GuildSettings, guild_id), guild_id, self._defaults
+            )
+
+    async def update(
+        self, guild_id: int, actor: Actor, change: SettingsChange
+    ) -> GuildSettingsView:
+        values = change.given()
+        if not values:
+            raise InvalidInput("Nothing to change: give at least one setting.")
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            row = await session.get(GuildSettings, guild_id)
+            if row is None:
+                row = new_settings_row(guild_id, self._defaults, now)
+                session.add(row)
+            before = settings_view(row, guild_id, self._defaults)
+            _apply(row, values)
+            row.updated_at = now
+            await session.flush()
+            after = settings_view(row, guild_id, self._defaults)
+            audit.record(
+                session,
+                guild_id=guild_id,
+                actor=actor,
+                at=now,
+                entity="settings",
+                entity_id=None,
+                action="edit",
+                before=_snapshot(before),
+                after=_snapshot(after),
+            )
+            return after
+
+
+def _apply(row: GuildSettings, values: dict[str, Any]) -> None:
+    for name in ("announce_channel_id", "ping_role_id", "editor_role_id"):
+        if name in values:
+            setattr(row, name, values[name])
+    if "timezone" in values:
+        row.timezone = iana_zone(values["timezone"])
+    if "reminder_offsets" in values:
+        row.reminder_offsets = [
+            int(o.total_seconds() // 60) for o in parse_offsets(values["reminder_offsets"])
+        ]
+    if "digest_day" in values:
+        row.digest_weekday = weekday(values["digest_day"])
+    if "digest_time" in values:
+        row.digest_time = clock_time(values["digest_time"])
+    for name in ("change_notices", "scheduled_events"):
+        if name in values:
+            setattr(row, name, bool(values[name]))
