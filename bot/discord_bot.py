@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
+from bot.announce import Announcer
 from bot.clock import Clock
 from bot.command_errors import handle_command_error, reply_privately
 from bot.command_sync import sync_commands
@@ -105,6 +106,7 @@ class LaunchBot(commands.Bot):
         self._idle = asyncio.Event()
         self._idle.set()
         self.synced = False
+        self.announcer = Announcer(self)
 
     async def setup_hook(self) -> None:
         for module in pkgutil.iter_modules(cogs.__path__):

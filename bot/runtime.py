@@ -12,6 +12,7 @@ from bot.db import migrate
 from bot.db.engine import create_engine, create_session_factory
 from bot.domain.calendar import CalendarService
 from bot.domain.guilds import GuildDefaults
+from bot.domain.settings_service import SettingsService
 
 
 class SchemaOutOfDate(Exception):
@@ -24,6 +25,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     calendar: CalendarService
+    guild_settings: SettingsService
     clock: Clock
 
     @classmethod
@@ -36,7 +38,14 @@ class Runtime:
             settings.default_digest_day,
             settings.default_digest_time,
         )
-        return cls(settings, engine, sessions, CalendarService(sessions, clock, defaults), clock)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            calendar=CalendarService(sessions, clock, defaults),
+            guild_settings=SettingsService(sessions, clock, defaults),
+            clock=clock,
+        )
 
     async def require_current_schema(self) -> None:
         current = await migrate.current_revision(self.engine)

@@ -68,6 +68,7 @@ class GuildSettings(Base):
     digest_time: Mapped[str] = mapped_column(String(5))
     change_notices: Mapped[bool] = mapped_column(Boolean, default=True)
     scheduled_events: Mapped[bool] = mapped_column(Boolean, default=True)
+    events_permission_warned: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -136,6 +137,7 @@ class Launch(Base):
     updated_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    discord_event_id: Mapped[int | None] = mapped_column(BigInteger)
 
     __table_args__ = (
         UniqueConstraint("guild_id", "device_id", "region_key", "kind"),
@@ -173,6 +175,7 @@ class Claim(Base):
         ForeignKey("claims.id", ondelete="SET NULL")
     )
     recorded_by: Mapped[int | None] = mapped_column(BigInteger)
+    confidence: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime]
 
     __table_args__ = (

@@ -120,6 +120,12 @@ class CalendarService:
         async with self.unit(guild_id, actor) as ops:
             return await ops.add_claim(launch_id, new)
 
+    async def adopt_claim(
+        self, guild_id: int, actor: Actor, launch_id: int, claim_id: int
+    ) -> LaunchChange:
+        async with self.unit(guild_id, actor) as ops:
+            return await ops.adopt(launch_id, claim_id)
+
     # reading ---------------------------------------------------------------------------------
 
     async def get(self, guild_id: int, launch_id: int) -> LaunchView:
@@ -189,6 +195,14 @@ class CalendarService:
                 min(limit, MAX_PAGE)
             )
             return await ops.views(triples(await ops.session.execute(query)))
+
+    async def set_event_id(self, guild_id: int, launch_id: int, event_id: int | None) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await session.scalar(
+                select(Launch).where(Launch.guild_id == guild_id, Launch.id == launch_id)
+            )
+            if row is not None:
+                row.discord_event_id = event_id
 
     async def count(self, guild_id: int) -> int:
         async with self._sessions() as session:

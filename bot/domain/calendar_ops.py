@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch
 from bot.domain import audit
+from bot.domain.claim_rows import claim_snapshot, claim_view
 from bot.domain.dates import (
     DateWindow,
     Precision,
@@ -24,7 +25,7 @@ from bot.domain.dates import (
     render_date,
     window_from_record,
 )
-from bot.domain.errors import InvalidInput, InvalidTransition, LaunchNotFound
+from bot.domain.errors import ClaimNotFound, InvalidInput, InvalidTransition, LaunchNotFound
 from bot.domain.guilds import GuildDefaults, load_guild_settings
 from bot.domain.launch_fields import UNSET, LaunchEdit, NewClaim, NewLaunch
 from bot.domain.model import TRANSITIONS, ClaimSubject, LaunchStatus
@@ -40,29 +41,6 @@ from bot.domain.views import Actor, ClaimView, LaunchChange, LaunchView
 
 MAX_ALIASES = 20
 LaunchQuery = Select[Launch, Device, Brand]
-
-
-def claim_view(row: Claim) -> ClaimView:
-    window = None
-    if row.window_start and row.window_end and row.precision:
-        window = window_from_record(
-            row.window_start, row.window_end, row.precision.value, row.timezone or "UTC"
-        )
-    return ClaimView(
-        id=row.id,
-        launch_id=row.launch_id,
-        subject=row.subject,
-        window=window,
-        feature=row.feature,
-        present=row.present,
-        statement=row.statement,
-        source_url=row.source_url,
-        source_kind=row.source_kind,
-        author=row.author,
-        seen_at=row.seen_at,
-        superseded_by_id=row.superseded_by_id,
-        recorded_by=row.recorded_by,
-    )
 
 
 def triples(result: Iterable[Any]) -> list[tuple[Launch, Device, Brand]]:
@@ -123,6 +101,7 @@ class CalendarOps:
                 note=launch.note,
                 created_at=launch.created_at,
                 updated_at=launch.updated_at,
+                event_id=launch.discord_event_id,
             )
             for launch, device, brand in rows
         ]
@@ -389,6 +368,7 @@ class CalendarOps:
             author=clean_text(new.author, "author", 100),
             seen_at=new.seen_at or now,
             recorded_by=self.actor.id,
+            confidence=check_confidence(new.confidence),
             created_at=now,
         )
         if new.subject is ClaimSubject.DATE:
@@ -419,7 +399,7 @@ class CalendarOps:
             entity_id=row.id,
             action="add",
             before=None,
-            after=_claim_snapshot(view),
+            after=claim_snapshot(view),
         )
         return view
 
@@ -437,6 +417,23 @@ class CalendarOps:
         for row in rows:
             row.superseded_by_id = None if row is latest else latest.id
         await self.session.flush()
+
+    async def adopt(self, launch_id: int, claim_id: int) -> LaunchChange:
+        """Makes a date claim the launch's date; the status stays as it is."""
+        row = await self._row(launch_id)
+        claim = await self.session.scalar(
+            select(Claim).where(
+                Claim.guild_id == self.guild_id, Claim.launch_id == launch_id, Claim.id == claim_id
+            )
+        )
+        if claim is None:
+            raise ClaimNotFound(f"Launch #{launch_id} has no claim #{claim_id}.")
+        window = claim_view(claim).window
+        if window is None:
+            raise InvalidInput("Only a date claim can be adopted as the launch's date.")
+        before = await self.view(launch_id)
+        _set_window(row, window)
+        return await self._finish(row, before, "adopt")
 
     async def claims(self, launch_id: int) -> tuple[ClaimView, ...]:
         rows = await self.session.scalars(
@@ -457,21 +454,6 @@ def _set_window(row: Launch, window: DateWindow | None) -> None:
 
 def _same(a: LaunchView, b: LaunchView) -> bool:
     return audit.launch_snapshot(a) == audit.launch_snapshot(b)
-
-
-def _claim_snapshot(view: ClaimView) -> dict[str, object]:
-    return {
-        "launch_id": view.launch_id,
-        "subject": view.subject.value,
-        "date": render_date(view.window) if view.window else None,
-        "feature": view.feature,
-        "present": view.present.value if view.present else None,
-        "statement": view.statement,
-        "source_url": view.source_url,
-        "source_kind": view.source_kind.value,
-        "author": view.author,
-        "seen_at": view.seen_at.isoformat(),
-    }
 
 
 def _transition_message(launch: LaunchView, target: LaunchStatus) -> str:

@@ -84,6 +84,7 @@ def new_settings_row(guild_id: int, defaults: GuildDefaults, now: datetime) -> G
         digest_time=defaults.digest_time,
         change_notices=True,
         scheduled_events=True,
+        events_permission_warned=False,
         created_at=now,
         updated_at=now,
     )

@@ -60,3 +60,4 @@ class NewClaim:
     source_url: str | None = None
     author: str | None = None
     seen_at: datetime | None = None
+    confidence: int | None = None

@@ -109,6 +109,18 @@ class SettingsService:
                 await session.get(GuildSettings, guild_id), guild_id, self._defaults
             )
 
+    async def warn_once_about_events(self, guild_id: int) -> bool:
+        """True the first time only: the caller should then tell the server, once."""
+        async with self._sessions() as session, session.begin():
+            row = await session.get(GuildSettings, guild_id)
+            if row is None:
+                row = new_settings_row(guild_id, self._defaults, self._clock())
+                session.add(row)
+            if row.events_permission_warned:
+                return False
+            row.events_permission_warned = True
+            return True
+
     async def update(
         self, guild_id: int, actor: Actor, change: SettingsChange
     ) -> GuildSettingsView:

@@ -42,6 +42,7 @@ class LaunchView:
     note: str | None
     created_at: datetime
     updated_at: datetime
+    event_id: int | None = None
 
     @property
     def title(self) -> str:
@@ -63,6 +64,7 @@ class ClaimView:
     seen_at: datetime
     superseded_by_id: int | None
     recorded_by: int | None
+    confidence: int | None = None
 
     @property
     def superseded(self) -> bool:

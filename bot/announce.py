@@ -1,0 +1,158 @@
+"""What happens in the server after a launch changes: a change notice in the announce channel,
+and the mirrored Guild Scheduled Event. Failures here never undo the change; the editor is told."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot import discord_limits as limits
+from bot.domain.dates import Precision
+from bot.domain.model import ClaimSubject, LaunchStatus
+from bot.domain.views import ClaimView, LaunchChange, LaunchView
+from bot.render.notices import change_notice
+from bot.ui.context import NO_PINGS
+
+if TYPE_CHECKING:
+    from bot.discord_bot import LaunchBot
+
+log = logging.getLogger("launchbot.announce")
+EVENT_LENGTH = timedelta(hours=2)
+
+
+def wants_event(launch: LaunchView | None) -> bool:
+    return (
+        launch is not None
+        and launch.status is LaunchStatus.CONFIRMED
+        and launch.window is not None
+        and launch.window.precision is Precision.EXACT
+    )
+
+
+class Announcer:
+    def __init__(self, bot: LaunchBot) -> None:
+        self.bot = bot
+
+    async def after_change(
+        self, interaction: discord.Interaction, change: LaunchChange, source: ClaimView | None
+    ) -> None:
+        guild = interaction.guild
+        if guild is None or change.before == change.after:
+            return
+        warnings = [await self._notice(guild, change, source), await self._mirror(guild, change)]
+        text = "\n".join(w for w in warnings if w)
+        if text:
+            try:
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
+            except discord.HTTPException as exc:
+                log.warning("could not tell the editor: %s", exc)
+
+    async def _notice(
+        self, guild: discord.Guild, change: LaunchChange, source: ClaimView | None
+    ) -> str | None:
+        if not change.date_or_status_changed or change.before is None or change.after is None:
+            return None
+        settings = await self.bot.runtime.guild_settings.get(guild.id)
+        if not settings.change_notices or settings.announce_channel_id is None:
+            return None
+        channel = guild.get_channel(settings.announce_channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            return "The announce channel is gone; set a new one with /settings set."
+        before_source = await self._source_of(guild.id, change.before, source)
+        text = change_notice(change.before, change.after, before_source, source)
+        try:
+            await channel.send(text, allowed_mentions=NO_PINGS)
+        except discord.Forbidden:
+            return (
+                f"I could not post the change notice in {channel.mention}: I lack permission there."
+            )
+        except discord.HTTPException as exc:
+            log.warning("change notice failed in guild %s: %s", guild.id, exc)
+            return "Discord did not accept the change notice; the change itself is saved."
+        return None
+
+    async def _source_of(
+        self, guild_id: int, before: LaunchView, new: ClaimView | None
+    ) -> str | None:
+        history = await self.bot.runtime.calendar.history(guild_id, before.id)
+        matching = [
+            c for c in history.claims
+            if c.subject is ClaimSubject.DATE and c.window == before.window
+            and (new is None or c.id != new.id)
+        ]  # fmt: skip
+        return matching[-1].author if matching else None
+
+    async def _mirror(self, guild: discord.Guild, change: LaunchChange) -> str | None:
+        settings = await self.bot.runtime.guild_settings.get(guild.id)
+        if not settings.scheduled_events:
+            return None
+        launch = change.after or change.before
+        if launch is None:
+            return None
+        calendar = self.bot.runtime.calendar
+        after = change.after
+        try:
+            if after is not None and wants_event(after):
+                new_id = await self._upsert_event(guild, after, launch.event_id)
+                if new_id != launch.event_id:
+                    await calendar.set_event_id(guild.id, after.id, new_id)
+            elif launch.event_id is not None:
+                await self._drop_event(guild, launch.event_id)
+                if after is not None:
+                    await calendar.set_event_id(guild.id, after.id, None)
+        except discord.Forbidden:
+            if await self.bot.runtime.guild_settings.warn_once_about_events(guild.id):
+                return (
+                    "I can't mirror confirmed launches to the server's Events tab: give me the "
+                    "Manage Events permission, or turn this off with /settings set. "
+                    "(Shown once; everything else keeps working.)"
+                )
+        except discord.HTTPException as exc:
+            log.warning("scheduled event update failed in guild %s: %s", guild.id, exc)
+        return None
+
+    async def _upsert_event(
+        self, guild: discord.Guild, launch: LaunchView, event_id: int | None
+    ) -> int:
+        assert launch.window is not None
+        name = limits.clip(launch.title, limits.EVENT_NAME)
+        start = launch.window.start
+        location = limits.clip(
+            launch.livestream_url or f"{launch.brand} launch", limits.EVENT_LOCATION
+        )
+        description = limits.clip(
+            f"{launch.brand} · {launch.region} · launch #{launch.id}", limits.EVENT_DESCRIPTION
+        )
+        if event_id is not None:
+            try:
+                event = await guild.fetch_scheduled_event(event_id)
+                await event.edit(
+                    name=name,
+                    start_time=start,
+                    end_time=start + EVENT_LENGTH,
+                    location=location,
+                    description=description,
+                )
+                return event.id
+            except discord.NotFound:
+                pass
+        created = await guild.create_scheduled_event(
+            name=name,
+            start_time=start,
+            end_time=start + EVENT_LENGTH,
+            entity_type=discord.EntityType.external,
+            privacy_level=discord.PrivacyLevel.guild_only,
+            location=location,
+            description=description,
+        )
+        return created.id
+
+    async def _drop_event(self, guild: discord.Guild, event_id: int) -> None:
+        try:
+            event = await guild.fetch_scheduled_event(event_id)
+            await event.delete()
+        except discord.NotFound:
+            pass

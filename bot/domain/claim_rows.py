@@ -1,0 +1,46 @@
+"""Claim rows as read models and as audit snapshots."""
+
+from __future__ import annotations
+
+from bot.db.models import Claim
+from bot.domain.dates import render_date, window_from_record
+from bot.domain.views import ClaimView
+
+
+def claim_view(row: Claim) -> ClaimView:
+    window = None
+    if row.window_start and row.window_end and row.precision:
+        window = window_from_record(
+            row.window_start, row.window_end, row.precision.value, row.timezone or "UTC"
+        )
+    return ClaimView(
+        id=row.id,
+        launch_id=row.launch_id,
+        subject=row.subject,
+        window=window,
+        feature=row.feature,
+        present=row.present,
+        statement=row.statement,
+        source_url=row.source_url,
+        source_kind=row.source_kind,
+        author=row.author,
+        seen_at=row.seen_at,
+        superseded_by_id=row.superseded_by_id,
+        recorded_by=row.recorded_by,
+        confidence=row.confidence,
+    )
+
+
+def claim_snapshot(view: ClaimView) -> dict[str, object]:
+    return {
+        "launch_id": view.launch_id,
+        "subject": view.subject.value,
+        "date": render_date(view.window) if view.window else None,
+        "feature": view.feature,
+        "present": view.present.value if view.present else None,
+        "statement": view.statement,
+        "source_url": view.source_url,
+        "source_kind": view.source_kind.value,
+        "author": view.author,
+        "seen_at": view.seen_at.isoformat(),
+    }

@@ -1,0 +1,76 @@
+"""The launch card: everything about one launch in one embed."""
+
+from __future__ import annotations
+
+import discord
+from discord.utils import escape_markdown
+
+from bot import discord_limits as limits
+from bot.discord_limits import clip
+from bot.domain.dates import render_short
+from bot.domain.model import ClaimSubject, LaunchStatus
+from bot.domain.views import ClaimView, LaunchView
+from bot.render.when import timestamp, when_long
+
+STATUS_COLOURS = {
+    LaunchStatus.RUMORED: discord.Colour.light_grey(),
+    LaunchStatus.TEASED: discord.Colour.gold(),
+    LaunchStatus.CONFIRMED: discord.Colour.green(),
+    LaunchStatus.LAUNCHED: discord.Colour.blurple(),
+    LaunchStatus.POSTPONED: discord.Colour.orange(),
+    LaunchStatus.CANCELLED: discord.Colour.red(),
+}
+MAX_CLAIMS_SHOWN = 5
+
+
+def plain(text: str, limit: int) -> str:
+    return clip(escape_markdown(text), limit)
+
+
+def claim_line(claim: ClaimView) -> str:
+    if claim.subject is ClaimSubject.DATE and claim.window:
+        what = render_short(claim.window)
+    else:
+        presence = claim.present.value if claim.present else "?"
+        what = f"{claim.feature}: {presence}"
+    who = claim.author or "unknown source"
+    line = f"{plain(what, 80)} · {plain(who, 60)} ({claim.source_kind.value})"
+    if claim.source_url:
+        line += f" · [source](<{claim.source_url}>)"
+    line += f" · seen {timestamp(claim.seen_at, 'd')}"
+    return f"~~{line}~~" if claim.superseded else line
+
+
+def launch_card(launch: LaunchView, claims: tuple[ClaimView, ...] = ()) -> discord.Embed:
+    embed = discord.Embed(
+        title=plain(launch.device, limits.EMBED_TITLE),
+        colour=STATUS_COLOURS[launch.status],
+        description=plain(launch.note, 1000) if launch.note else None,
+    )
+    embed.add_field(name="Brand", value=plain(launch.brand, 200))
+    embed.add_field(name="Region", value=plain(launch.region, 100))
+    embed.add_field(name="Status", value=launch.status.value.capitalize())
+    embed.add_field(name="Date", value=when_long(launch.window), inline=False)
+    embed.add_field(name="Kind", value=launch.kind.value.capitalize())
+    if launch.confidence is not None:
+        embed.add_field(name="Confidence", value=f"{launch.confidence}%")
+    if launch.partner:
+        embed.add_field(name="Partner", value=plain(launch.partner, 200))
+    if launch.livestream_url:
+        embed.add_field(
+            name="Livestream", value=clip(f"<{launch.livestream_url}>", 1000), inline=False
+        )
+    latest = sorted(claims, key=lambda c: c.seen_at, reverse=True)[:MAX_CLAIMS_SHOWN]
+    if latest:
+        lines: list[str] = []
+        for claim in latest:
+            line = claim_line(claim)
+            if sum(len(x) + 1 for x in lines) + len(line) > limits.FIELD_VALUE:
+                break
+            lines.append(line)
+        embed.add_field(name="Latest claims", value="\n".join(lines) or "…", inline=False)
+    footer = f"Launch #{launch.id}"
+    if launch.aliases:
+        footer += " · also known as " + ", ".join(launch.aliases)
+    embed.set_footer(text=clip(footer, 300))
+    return embed

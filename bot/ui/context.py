@@ -1,0 +1,88 @@
+"""Turning an interaction into the plain facts the domain wants, and shared replies."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot import discord_limits as limits
+from bot.domain.dates import render_short
+from bot.domain.errors import InvalidInput, NotAllowed
+from bot.domain.permissions import MemberFacts, require_editor, require_manager
+from bot.domain.views import Actor, LaunchView
+from bot.render.when import APPROX
+
+if TYPE_CHECKING:
+    from bot.discord_bot import LaunchBot
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def bot_of(interaction: discord.Interaction) -> LaunchBot:
+    return interaction.client  # type: ignore[return-value]
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise NotAllowed("This command only works in a server.")
+    return interaction.guild_id
+
+
+def actor_of(interaction: discord.Interaction) -> Actor:
+    return Actor(interaction.user.id, interaction.user.display_name[:100])
+
+
+def member_facts(interaction: discord.Interaction) -> MemberFacts:
+    user = interaction.user
+    perms = (
+        user.guild_permissions if isinstance(user, discord.Member) else discord.Permissions.none()
+    )
+    roles = frozenset(r.id for r in user.roles) if isinstance(user, discord.Member) else frozenset()
+    return MemberFacts(
+        user_id=user.id,
+        role_ids=roles,
+        manage_events=perms.manage_events,
+        manage_guild=perms.manage_guild,
+        administrator=perms.administrator,
+    )
+
+
+async def ensure_editor(interaction: discord.Interaction) -> int:
+    guild_id = guild_id_of(interaction)
+    settings = await bot_of(interaction).runtime.guild_settings.get(guild_id)
+    require_editor(member_facts(interaction), settings.editor_role_id)
+    return guild_id
+
+
+def ensure_manager(interaction: discord.Interaction) -> int:
+    guild_id = guild_id_of(interaction)
+    require_manager(member_facts(interaction))
+    return guild_id
+
+
+def launch_id_from(value: str) -> int:
+    """Autocomplete values are user input: only a plain positive number is accepted."""
+    text = value.strip().lstrip("#")
+    if not text.isdigit() or len(text) > 12:
+        raise InvalidInput("Pick a launch from the suggestions (or type its number, like 12).")
+    return int(text)
+
+
+def launch_choice(launch: LaunchView) -> app_commands.Choice[str]:
+    date = render_short(launch.window) if launch.window else "no date"
+    approx = "" if launch.window is None or launch.window.precision.value == "exact" else APPROX
+    name = f"#{launch.id} {launch.title} · {approx}{date} · {launch.status.value}"
+    return app_commands.Choice(name=limits.clip(name, limits.CHOICE_NAME), value=str(launch.id))
+
+
+async def launch_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    found = await bot_of(interaction).runtime.calendar.search(
+        interaction.guild_id, current[:100], limit=limits.CHOICES
+    )
+    return [launch_choice(v) for v in found]

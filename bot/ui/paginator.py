@@ -1,0 +1,53 @@
+"""Previous/next buttons over a calendar query; only the person who asked can turn the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+
+from bot.domain.views import Page
+from bot.render.lists import upcoming_page
+from bot.ui.context import NO_PINGS
+from bot.ui.safe import guarded
+
+Fetch = Callable[[int], Awaitable[Page]]
+
+
+class CalendarPaginator(discord.ui.View):
+    def __init__(self, owner_id: int, fetch: Fetch, first: Page, title: str) -> None:
+        super().__init__(timeout=600)
+        self.owner_id = owner_id
+        self.fetch = fetch
+        self.page = first
+        self.title = title
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.page.offset == 0
+        self.next.disabled = self.page.offset + self.page.limit >= self.page.total
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            "These buttons belong to whoever ran the command. Run /launch upcoming yourself.",
+            ephemeral=True,
+        )
+        return False
+
+    async def _turn(self, interaction: discord.Interaction, offset: int) -> None:
+        self.page = await self.fetch(max(0, offset))
+        self._sync_buttons()
+        await interaction.response.edit_message(
+            embed=upcoming_page(self.page, self.title), view=self, allowed_mentions=NO_PINGS
+        )
+
+    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        await guarded(interaction, self._turn(interaction, self.page.offset - self.page.limit))
+
+    @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        await guarded(interaction, self._turn(interaction, self.page.offset + self.page.limit))

@@ -1,0 +1,19 @@
+"""The time windows offered by /launch upcoming."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+WINDOWS = {
+    "7d": "Next 7 days",
+    "30d": "Next 30 days",
+    "90d": "Next 3 months",
+    "365d": "Next 12 months",
+    "all": "Everything ahead",
+}
+
+
+def window_bounds(key: str, now: datetime) -> tuple[datetime, datetime | None]:
+    if key == "all" or not key.endswith("d") or not key[:-1].isdigit():
+        return now, None
+    return now, now + timedelta(days=int(key[:-1]))

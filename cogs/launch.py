@@ -1,0 +1,332 @@
+"""/launch: the calendar. Each command turns options into one domain call and renders the result."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import discord_limits as limits
+from bot.domain.catalog import bundled_catalog_path, load_catalog
+from bot.domain.catalog_io import import_catalog
+from bot.domain.launch_fields import UNSET, LaunchEdit, NewClaim, NewLaunch
+from bot.domain.model import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
+from bot.domain.views import ClaimView, LaunchChange, Page
+from bot.render.launch_card import launch_card
+from bot.render.lists import PAGE_SIZE, history_embed, upcoming_page
+from bot.ui.context import (
+    NO_PINGS,
+    actor_of,
+    ensure_editor,
+    guild_id_of,
+    launch_autocomplete,
+    launch_id_from,
+)
+from bot.ui.paginator import CalendarPaginator
+from bot.ui.remove_button import RemoveLaunchButton, remove_prompt
+from bot.ui.windows import WINDOWS, window_bounds
+
+if TYPE_CHECKING:
+    from bot.discord_bot import LaunchBot
+
+CLEARABLE = ("date", "confidence", "livestream_url", "partner", "note")
+LAUNCH = "Pick a launch (start typing its name)"
+DATE = "e.g. 2021-12-28 19:30 Asia/Shanghai, 28 December 2021, late December 2021, Q1 2022"
+ZONE = "IANA zone for the date, e.g. Asia/Shanghai (default: the server's)"
+
+
+def _source(
+    url: str | None, kind: SourceKind, author: str | None, date: str | None, zone: str | None
+) -> NewClaim | None:
+    if not url and not author:
+        return None
+    return NewClaim(
+        subject=ClaimSubject.DATE,
+        source_kind=kind,
+        date=date,
+        timezone=zone,
+        source_url=url,
+        author=author,
+    )
+
+
+class Launches(commands.GroupCog, name="launch", description="The launch calendar"):
+    def __init__(self, bot: LaunchBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def _show_change(
+        self,
+        interaction: discord.Interaction,
+        change: LaunchChange,
+        verb: str,
+        source: ClaimView | None = None,
+    ) -> None:
+        assert change.after is not None
+        claims = (
+            await self.bot.runtime.calendar.history(change.after.guild_id, change.after.id)
+        ).claims
+        await interaction.response.send_message(
+            f"{verb} **{discord.utils.escape_markdown(change.after.title)}**.",
+            embed=launch_card(change.after, claims),
+            allowed_mentions=NO_PINGS,
+        )
+        await self.bot.announcer.after_change(interaction, change, source)
+
+    async def _latest_source(self, guild_id: int, launch_id: int) -> ClaimView | None:
+        claims = (await self.bot.runtime.calendar.history(guild_id, launch_id)).claims
+        return claims[-1] if claims else None
+
+    @app_commands.command(name="add", description="Add a launch to the calendar")
+    @app_commands.describe(
+        device="Device or series, e.g. Xiaomi 12",
+        brand="Brand, e.g. Xiaomi",
+        date=DATE,
+        timezone=ZONE,
+        region="Region, e.g. China or Global",
+        source_url="Where this came from",
+        source_kind="Who said it",
+        confidence="How sure, 0-100",
+        livestream_url="Livestream link",
+    )
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        device: app_commands.Range[str, 1, 100],
+        brand: app_commands.Range[str, 1, 100],
+        date: str | None = None,
+        timezone: str | None = None,
+        status: LaunchStatus = LaunchStatus.RUMORED,
+        region: str = "Global",
+        kind: LaunchKind = LaunchKind.ANNOUNCEMENT,
+        source_url: str | None = None,
+        source_kind: SourceKind = SourceKind.MEDIA,
+        confidence: app_commands.Range[int, 0, 100] | None = None,
+        livestream_url: str | None = None,
+        partner: str | None = None,
+    ) -> None:
+        guild_id = await ensure_editor(interaction)
+        new = NewLaunch(
+            device=device,
+            brand=brand,
+            date=date,
+            timezone=timezone,
+            status=status,
+            region=region,
+            kind=kind,
+            confidence=confidence,
+            livestream_url=livestream_url,
+            partner=partner,
+        )
+        source = _source(source_url, source_kind, None, date, timezone) if date else None
+        view = await self.bot.runtime.calendar.add(guild_id, actor_of(interaction), new, source)
+        await self._show_change(interaction, LaunchChange(None, view), "Added")
+
+    @app_commands.command(name="edit", description="Change details of a launch")
+    @app_commands.describe(launch=LAUNCH, date=DATE, timezone=ZONE, clear="Remove one detail")
+    @app_commands.autocomplete(launch=launch_autocomplete)
+    @app_commands.choices(clear=[app_commands.Choice(name=n, value=n) for n in CLEARABLE])
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        launch: str,
+        date: str | None = None,
+        timezone: str | None = None,
+        region: str | None = None,
+        kind: LaunchKind | None = None,
+        confidence: app_commands.Range[int, 0, 100] | None = None,
+        livestream_url: str | None = None,
+        partner: str | None = None,
+        note: str | None = None,
+        clear: str | None = None,
+    ) -> None:
+        guild_id = await ensure_editor(interaction)
+        given: dict[str, Any] = {
+            "date": date,
+            "timezone": timezone,
+            "region": region,
+            "kind": kind,
+            "confidence": confidence,
+            "livestream_url": livestream_url,
+            "partner": partner,
+            "note": note,
+        }
+        fields = {k: v for k, v in given.items() if v is not None}
+        if clear:
+            fields[clear] = None
+        if not fields:
+            await interaction.response.send_message(
+                "Nothing to change: give at least one option.", ephemeral=True
+            )
+            return
+        edit = LaunchEdit(**{k: fields.get(k, UNSET) for k in given})
+        change = await self.bot.runtime.calendar.edit(
+            guild_id, actor_of(interaction), launch_id_from(launch), edit
+        )
+        await self._show_change(interaction, change, "Updated")
+
+    @app_commands.command(name="confirm", description="Record the official date")
+    @app_commands.describe(
+        launch=LAUNCH,
+        date=DATE,
+        timezone=ZONE,
+        source_url="Official source",
+        author="Who confirmed it (default: the brand)",
+    )
+    @app_commands.autocomplete(launch=launch_autocomplete)
+    async def confirm(
+        self,
+        interaction: discord.Interaction,
+        launch: str,
+        date: str,
+        source_url: str | None = None,
+        timezone: str | None = None,
+        author: str | None = None,
+    ) -> None:
+        guild_id = await ensure_editor(interaction)
+        launch_id = launch_id_from(launch)
+        current = await self.bot.runtime.calendar.get(guild_id, launch_id)
+        source = _source(source_url, SourceKind.OFFICIAL, author or current.brand, date, timezone)
+        change = await self.bot.runtime.calendar.confirm(
+            guild_id, actor_of(interaction), launch_id, date, source
+        )
+        latest = await self._latest_source(guild_id, launch_id) if source else None
+        await self._show_change(interaction, change, "Confirmed", latest)
+
+    @app_commands.command(name="postpone", description="Mark a launch as postponed")
+    @app_commands.describe(launch=LAUNCH, date="The new date, if known", source_url="Source")
+    @app_commands.autocomplete(launch=launch_autocomplete)
+    async def postpone(
+        self,
+        interaction: discord.Interaction,
+        launch: str,
+        date: str | None = None,
+        source_url: str | None = None,
+        source_kind: SourceKind = SourceKind.MEDIA,
+    ) -> None:
+        guild_id = await ensure_editor(interaction)
+        launch_id = launch_id_from(launch)
+        source = _source(source_url, source_kind, None, date, None) if date else None
+        change = await self.bot.runtime.calendar.postpone(
+            guild_id, actor_of(interaction), launch_id, date, source
+        )
+        latest = await self._latest_source(guild_id, launch_id) if source else None
+        await self._show_change(interaction, change, "Postponed", latest)
+
+    @app_commands.command(name="cancel", description="Mark a launch as cancelled")
+    @app_commands.describe(launch=LAUNCH)
+    @app_commands.autocomplete(launch=launch_autocomplete)
+    async def cancel(self, interaction: discord.Interaction, launch: str) -> None:
+        guild_id = await ensure_editor(interaction)
+        change = await self.bot.runtime.calendar.cancel(
+            guild_id, actor_of(interaction), launch_id_from(launch)
+        )
+        await self._show_change(interaction, change, "Cancelled")
+
+    @app_commands.command(name="launched", description="Mark a launch as launched")
+    @app_commands.describe(launch=LAUNCH, date="When it actually launched, if different")
+    @app_commands.autocomplete(launch=launch_autocomplete)
+    async def launched(
+        self, interaction: discord.Interaction, launch: str, date: str | None = None
+    ) -> None:
+        guild_id = await ensure_editor(interaction)
+        change = await self.bot.runtime.calendar.mark_launched(
+            guild_id, actor_of(interaction), launch_id_from(launch), date
+        )
+        await self._show_change(interaction, change, "Launched:")
+
+    @app_commands.command(name="remove", description="Delete a launch and its claims")
+    @app_commands.describe(launch=LAUNCH)
+    @app_commands.autocomplete(launch=launch_autocomplete)
+    async def remove(self, interaction: discord.Interaction, launch: str) -> None:
+        guild_id = await ensure_editor(interaction)
+        view = await self.bot.runtime.calendar.get(guild_id, launch_id_from(launch))
+        await interaction.response.send_message(
+            f"Remove **{discord.utils.escape_markdown(view.title)}** and all its claims? "
+            "This cannot be undone.",
+            view=remove_prompt(guild_id, view.id, interaction.user.id),
+            ephemeral=True,
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="info", description="Show a launch card")
+    @app_commands.describe(launch=LAUNCH)
+    @app_commands.autocomplete(launch=launch_autocomplete)
+    async def info(self, interaction: discord.Interaction, launch: str) -> None:
+        guild_id = guild_id_of(interaction)
+        history = await self.bot.runtime.calendar.history(guild_id, launch_id_from(launch))
+        await interaction.response.send_message(
+            embed=launch_card(history.launch, history.claims), allowed_mentions=NO_PINGS
+        )
+
+    @app_commands.command(name="history", description="Who said which date, when and where")
+    @app_commands.describe(launch=LAUNCH)
+    @app_commands.autocomplete(launch=launch_autocomplete)
+    async def history(self, interaction: discord.Interaction, launch: str) -> None:
+        guild_id = guild_id_of(interaction)
+        history = await self.bot.runtime.calendar.history(guild_id, launch_id_from(launch))
+        await interaction.response.send_message(
+            embed=history_embed(history), allowed_mentions=NO_PINGS
+        )
+
+    @app_commands.command(name="upcoming", description="The calendar, soonest first")
+    @app_commands.describe(
+        within="How far ahead to look",
+        brand="Only this brand",
+        status="Only this status",
+        region="Only this region",
+    )
+    @app_commands.choices(
+        within=[app_commands.Choice(name=label, value=key) for key, label in WINDOWS.items()]
+    )
+    async def upcoming(
+        self,
+        interaction: discord.Interaction,
+        within: str = "all",
+        brand: str | None = None,
+        status: LaunchStatus | None = None,
+        region: str | None = None,
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        calendar = self.bot.runtime.calendar
+        start, end = window_bounds(within, self.bot.clock())
+
+        async def fetch(offset: int) -> Page:
+            return await calendar.upcoming(
+                guild_id,
+                start=start,
+                end=end,
+                brand=brand,
+                status=status,
+                region=region,
+                offset=offset,
+                limit=PAGE_SIZE,
+            )
+
+        first = await fetch(0)
+        title = limits.clip(
+            "Upcoming launches" + (f" · {brand}" if brand else ""), limits.EMBED_TITLE
+        )
+        paginator = CalendarPaginator(interaction.user.id, fetch, first, title)
+        await interaction.response.send_message(
+            embed=upcoming_page(first, title), view=paginator, allowed_mentions=NO_PINGS
+        )
+
+    @app_commands.command(name="import-catalog", description="Import the bundled launch catalog")
+    async def import_catalog(self, interaction: discord.Interaction) -> None:
+        guild_id = await ensure_editor(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        entries = load_catalog(bundled_catalog_path())
+        result = await import_catalog(
+            self.bot.runtime.calendar, guild_id, actor_of(interaction), entries
+        )
+        await interaction.followup.send(
+            f"Imported the bundled catalog: {result.summary()}.", ephemeral=True
+        )
+
+
+async def setup(bot: LaunchBot) -> None:
+    await bot.add_cog(Launches(bot))
+    bot.add_dynamic_items(RemoveLaunchButton)

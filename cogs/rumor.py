@@ -1,0 +1,135 @@
+"""/rumor: record what a source claims, without changing the launch; editors may adopt a date."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import discord_limits as limits
+from bot.domain.dates import render_short
+from bot.domain.errors import DomainError
+from bot.domain.launch_fields import NewClaim
+from bot.domain.model import ClaimSubject, FeaturePresence, SourceKind
+from bot.render.launch_card import claim_line
+from bot.ui.context import (
+    NO_PINGS,
+    actor_of,
+    bot_of,
+    ensure_editor,
+    guild_id_of,
+    launch_autocomplete,
+    launch_id_from,
+)
+
+if TYPE_CHECKING:
+    from bot.discord_bot import LaunchBot
+
+
+async def claim_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    raw = getattr(interaction.namespace, "launch", None)
+    if interaction.guild_id is None or not raw or not str(raw).strip().isdigit():
+        return []
+    calendar = bot_of(interaction).runtime.calendar
+    try:
+        history = await calendar.history(interaction.guild_id, int(str(raw).strip()))
+    except DomainError:
+        return []
+    choices = []
+    for claim in reversed(history.claims):
+        if claim.window is None:
+            continue
+        name = (
+            f"#{claim.id} {render_short(claim.window)} · {claim.author or claim.source_kind.value}"
+        )
+        if current.lower() in name.lower():
+            choices.append(app_commands.Choice(name=limits.clip(name, 100), value=str(claim.id)))
+    return choices[: limits.CHOICES]
+
+
+class Rumors(commands.GroupCog, name="rumor", description="Claims about launches"):
+    def __init__(self, bot: LaunchBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @app_commands.command(
+        name="add", description="Record a claim about a launch's date or a feature"
+    )
+    @app_commands.describe(
+        launch="Pick a launch",
+        about="Is this about the date or a feature?",
+        date="The claimed date, e.g. 28 December 2021 or Q1 2022",
+        feature="The feature, e.g. Leica cameras",
+        present="Does the source say the feature is there?",
+        source_url="Link to the source",
+        source_kind="Who said it",
+        author="Outlet or person, e.g. Digital Chat Station",
+        confidence="How much you trust it, 0-100",
+        statement="What the source said, briefly",
+    )
+    @app_commands.autocomplete(launch=launch_autocomplete)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        launch: str,
+        about: ClaimSubject,
+        source_kind: SourceKind,
+        date: str | None = None,
+        feature: str | None = None,
+        present: FeaturePresence | None = None,
+        source_url: str | None = None,
+        author: str | None = None,
+        confidence: app_commands.Range[int, 0, 100] | None = None,
+        statement: str | None = None,
+    ) -> None:
+        guild_id = guild_id_of(interaction)
+        if about is ClaimSubject.FEATURE and present is None:
+            present = FeaturePresence.YES
+        new = NewClaim(
+            subject=about,
+            source_kind=source_kind,
+            date=date,
+            feature=feature,
+            present=present,
+            statement=statement,
+            source_url=source_url,
+            author=author,
+            confidence=confidence,
+        )
+        calendar = self.bot.runtime.calendar
+        claim = await calendar.add_claim(
+            guild_id, actor_of(interaction), launch_id_from(launch), new
+        )
+        target = await calendar.get(guild_id, claim.launch_id)
+        await interaction.response.send_message(
+            f"Recorded claim #{claim.id} for **{discord.utils.escape_markdown(target.title)}** "
+            f"(the launch itself is unchanged):\n{claim_line(claim)}",
+            allowed_mentions=NO_PINGS,
+        )
+
+    @app_commands.command(name="adopt", description="Make a claimed date the launch's date")
+    @app_commands.describe(launch="Pick a launch", claim="Pick one of its date claims")
+    @app_commands.autocomplete(launch=launch_autocomplete, claim=claim_autocomplete)
+    async def adopt(self, interaction: discord.Interaction, launch: str, claim: str) -> None:
+        guild_id = await ensure_editor(interaction)
+        launch_id = launch_id_from(launch)
+        claim_id = launch_id_from(claim)
+        calendar = self.bot.runtime.calendar
+        change = await calendar.adopt_claim(guild_id, actor_of(interaction), launch_id, claim_id)
+        history = await calendar.history(guild_id, launch_id)
+        source = next((c for c in history.claims if c.id == claim_id), None)
+        assert change.after is not None
+        name = discord.utils.escape_markdown(change.after.title)
+        await interaction.response.send_message(
+            f"**{name}** now uses claim #{claim_id}'s date.",
+            allowed_mentions=NO_PINGS,
+        )
+        await self.bot.announcer.after_change(interaction, change, source)
+
+
+async def setup(bot: LaunchBot) -> None:
+    await bot.add_cog(Rumors(bot))
