@@ -10,19 +10,18 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import time
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import DomainError
+from bot.domain.guilds import WEEKDAYS
 from bot.domain.offsets import EXAMPLES as OFFSET_EXAMPLES
 from bot.domain.offsets import parse_offsets
+from bot.domain.settings_service import clock_time, iana_zone, weekday
 
 CONFIG_ENV = "LAUNCHBOT_CONFIG"
 TOKEN_ENV = "DISCORD_TOKEN"
 DEFAULT_CONFIG_PATH = "config.toml"
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -104,12 +103,10 @@ def _log_format(raw: str) -> str:
 
 
 def _timezone(raw: str) -> str:
-    name = raw.strip()
     try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+        return iana_zone(raw)
+    except DomainError:
         raise ValueError("an IANA zone name such as UTC, Europe/Berlin or Asia/Shanghai") from None
-    return name
 
 
 def _offsets(raw: str) -> str:
@@ -121,20 +118,18 @@ def _offsets(raw: str) -> str:
 
 
 def _digest_day(raw: str) -> str:
-    day = raw.strip().lower()[:3]
-    if raw.strip().lower() == "off":
-        return "off"
-    if day not in WEEKDAYS or not raw.strip():
-        raise ValueError("mon, tue, wed, thu, fri, sat, sun or off")
-    return day
+    try:
+        day = weekday(raw)
+    except DomainError:
+        raise ValueError("mon, tue, wed, thu, fri, sat, sun or off") from None
+    return "off" if day is None else WEEKDAYS[day]
 
 
 def _digest_time(raw: str) -> str:
     try:
-        parsed = time.fromisoformat(raw.strip())
-    except ValueError:
+        return clock_time(raw)
+    except DomainError:
         raise ValueError("a 24-hour time HH:MM, e.g. 09:00") from None
-    return parsed.strftime("%H:%M")
 
 
 @dataclass(frozen=True)

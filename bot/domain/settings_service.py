@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -71,10 +72,10 @@ def weekday(text: str) -> int | None:
 
 
 def clock_time(text: str) -> str:
-    try:
-        return time.fromisoformat(text.strip()).strftime("%H:%M")
-    except ValueError:
-        raise InvalidInput(f'"{text[:20]}" is not a time: use 24-hour HH:MM, e.g. 09:00.') from None
+    match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", text.strip())
+    if match is None:
+        raise InvalidInput(f'"{text[:20]}" is not a time: use 24-hour HH:MM, e.g. 09:00.')
+    return f"{int(match[1]):02d}:{match[2]}"
 
 
 def _snapshot(view: GuildSettingsView) -> dict[str, Any]:
