@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -67,6 +67,7 @@ class CalendarOps:
         self.actor = actor
         self.clock = clock
         self.defaults = defaults
+        self._zone: str | None = None
 
     # reading ---------------------------------------------------------------------------------
 
@@ -129,14 +130,11 @@ class CalendarOps:
             raise LaunchNotFound(f"There is no launch #{launch_id} in this server.")
         return row
 
-    async def find_existing(self, device: str, region: str, kind: str) -> Launch | None:
-        device_row = await self.device_by_name(device)
-        if device_row is None:
-            return None
+    async def find_existing(self, device: Device, region: str, kind: str) -> Launch | None:
         return await self.session.scalar(
             select(Launch).where(
                 Launch.guild_id == self.guild_id,
-                Launch.device_id == device_row.id,
+                Launch.device_id == device.id,
                 Launch.region_key == name_key(region),
                 Launch.kind == kind,
             )
@@ -144,27 +142,25 @@ class CalendarOps:
 
     async def device_by_name(self, name: str) -> Device | None:
         key = name_key(name)
-        device = await self.session.scalar(
-            select(Device).where(Device.guild_id == self.guild_id, Device.name_key == key)
-        )
-        if device is not None:
-            return device
         alias = aliased(DeviceAlias)
+        by_alias = select(alias.device_id).where(
+            alias.guild_id == self.guild_id, alias.alias_key == key
+        )
         return await self.session.scalar(
             select(Device)
-            .join(alias, alias.device_id == Device.id)
-            .where(alias.guild_id == self.guild_id, alias.alias_key == key)
+            .where(Device.guild_id == self.guild_id)
+            .where(or_(Device.name_key == key, Device.id.in_(by_alias.scalar_subquery())))
+            .order_by((Device.name_key == key).desc())
+            .limit(1)
         )
 
     # writing ---------------------------------------------------------------------------------
 
     async def default_timezone(self) -> str:
-        return (await load_guild_settings(self.session, self.guild_id, self.defaults)).timezone
-
-    async def parse_window(self, text: str, timezone: str | None) -> tuple[DateWindow, str]:
-        zone = canonical_zone_name(timezone) if timezone else await self.default_timezone()
-        window = parse_date(text, default_tz=zone)
-        return window, zone
+        if self._zone is None:
+            settings = await load_guild_settings(self.session, self.guild_id, self.defaults)
+            self._zone = settings.timezone
+        return self._zone
 
     async def _brand(self, name: str) -> Brand:
         clean = clean_name(name, "brand")
@@ -240,12 +236,14 @@ class CalendarOps:
             after=audit.launch_snapshot(after),
         )
 
-    async def add(self, new: NewLaunch) -> LaunchView:
+    async def add(self, new: NewLaunch, device: Device | None = None) -> LaunchView:
+        """Adds a launch; ``device`` may be passed when the caller has just ensured it."""
         region = clean_name(new.region, "region", REGION_MAX)
-        device = await self.ensure_device(
-            new.device, new.brand, series=new.series, aliases=new.aliases
-        )
-        existing = await self.find_existing(device.name, region, new.kind.value)
+        if device is None:
+            device = await self.ensure_device(
+                new.device, new.brand, series=new.series, aliases=new.aliases
+            )
+        existing = await self.find_existing(device, region, new.kind.value)
         if existing is not None:
             raise InvalidInput(
                 f"{device.name} already has a {existing.region} {new.kind.value} "
@@ -274,7 +272,8 @@ class CalendarOps:
         _set_window(row, window)
         self.session.add(row)
         await self.session.flush()
-        after = await self.view(row.id)
+        brand = await self.session.get_one(Brand, device.brand_id)
+        after = (await self.views([(row, device, brand)]))[0]
         self._audit("add", row.id, None, after)
         return after
 

@@ -48,7 +48,8 @@ async def import_catalog(
         for done, entry in enumerate(entries, start=1):
             try:
                 outcome, launch_id = await _import_launch(ops, entry)
-                claims_added += await _import_claims(ops, launch_id, entry.claims)
+                known = outcome != "created"
+                claims_added += await _import_claims(ops, launch_id, entry.claims, known)
             except DomainError as exc:
                 raise CatalogError(f"{entry.label}: {exc}") from None
             created += outcome == "created"
@@ -61,10 +62,10 @@ async def import_catalog(
 
 async def _import_launch(ops: CalendarOps, entry: CatalogEntry) -> tuple[str, int]:
     new = entry.launch
-    await ops.ensure_device(new.device, new.brand, series=new.series, aliases=new.aliases)
-    existing = await ops.find_existing(new.device, new.region, new.kind.value)
+    device = await ops.ensure_device(new.device, new.brand, series=new.series, aliases=new.aliases)
+    existing = await ops.find_existing(device, new.region, new.kind.value)
     if existing is None:
-        view = await ops.add(new)
+        view = await ops.add(new, device)
         return "created", view.id
     edit = LaunchEdit(
         date=new.date,
@@ -109,8 +110,10 @@ def _new_claim_key(claim: NewClaim) -> tuple[Any, ...]:
     )
 
 
-async def _import_claims(ops: CalendarOps, launch_id: int, claims: tuple[NewClaim, ...]) -> int:
-    known = {_claim_key(c) for c in await ops.claims(launch_id)}
+async def _import_claims(
+    ops: CalendarOps, launch_id: int, claims: tuple[NewClaim, ...], existing_launch: bool
+) -> int:
+    known = {_claim_key(c) for c in await ops.claims(launch_id)} if existing_launch else set()
     added = 0
     for claim in claims:
         if claim.seen_at is None:
