@@ -11,6 +11,7 @@ import asyncio
 import logging
 import signal
 from datetime import UTC
+from typing import Any
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -29,7 +30,15 @@ class StartupError(Exception):
 
 
 class BotApp:
-    def __init__(self, settings: Settings, *, clock: Clock = utc_now, force_sync: bool = False):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = utc_now,
+        force_sync: bool = False,
+        **client_options: Any,
+    ) -> None:
+        """``client_options`` go to discord.py's Client (tests shorten ``guild_ready_timeout``)."""
         if settings.token is None:
             raise StartupError("DISCORD_TOKEN is not set")
         self.settings = settings
@@ -41,6 +50,7 @@ class BotApp:
             scheduler=AsyncIOScheduler(timezone=UTC),
             clock=clock,
             force_sync=force_sync,
+            **client_options,
         )
         self.stop_requested = asyncio.Event()
 

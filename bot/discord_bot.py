@@ -84,8 +84,10 @@ class LaunchBot(commands.Bot):
         clock: Clock,
         force_sync: bool = False,
         sync_only: bool = False,
+        **client_options: Any,
     ) -> None:
         super().__init__(
+            **client_options,
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=bot_intents(),
@@ -104,6 +106,7 @@ class LaunchBot(commands.Bot):
         self.closing = False
         self.in_flight = 0
         self._idle = asyncio.Event()
+        self.became_ready = asyncio.Event()
         self._idle.set()
         self.synced = False
         self.announcer = Announcer(self)
@@ -128,6 +131,7 @@ class LaunchBot(commands.Bot):
     async def on_ready(self) -> None:
         user = self.user
         log.info("ready as %s (%s) in %d servers", user, user.id if user else "?", len(self.guilds))
+        self.became_ready.set()
 
     def work_started(self) -> None:
         self.in_flight += 1

@@ -1,0 +1,96 @@
+"""`launchbot run` as a real process: signals, in-flight work, exit codes, and what it logs."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+from tests.e2e.harness import LAUNCHBOT, TOKEN, Server, bot_environment
+from tests.emulator import Emulator
+
+
+class BotProcess:
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stderr is not None
+        async for raw in self.process.stderr:
+            self.lines.append(raw.decode(errors="replace").rstrip("\n"))
+
+    async def wait_for_line(self, needle: str, timeout: float = 20.0) -> str:
+        async with asyncio.timeout(timeout):
+            while True:
+                for line in self.lines:
+                    if needle in line:
+                        return line
+                if self.process.returncode is not None:
+                    raise AssertionError("the bot exited:\n" + "\n".join(self.lines[-20:]))
+                await asyncio.sleep(0.05)
+
+    async def wait_exit(self, timeout: float) -> int:
+        code = await asyncio.wait_for(self.process.wait(), timeout)
+        await self._reader
+        return code
+
+
+async def start_process(emu: Emulator, db_url: str, **extra: str) -> BotProcess:
+    env = bot_environment(emu, db_url, **extra)
+    process = await asyncio.create_subprocess_exec(
+        str(LAUNCHBOT), "run", env=env, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    bot = BotProcess(process)
+    await bot.wait_for_line("ready as")
+    return bot
+
+
+async def test_sigterm_finishes_work_in_flight_and_exits_0(
+    emu: Emulator, server: Server, db_url: str
+) -> None:
+    bot = await start_process(emu, db_url)
+    emu.faults.slow(
+        "POST", "/interactions/{interaction_id}/{interaction_token}/callback", 1.5, count=1
+    )
+    handle = await emu.invoke_slash(server.guild, server.member, "about")
+    await asyncio.sleep(0.5)
+    started = time.monotonic()
+    bot.process.send_signal(signal.SIGTERM)
+    response = await handle.wait_response(timeout=10)
+    assert response.embeds[0]["title"] == "launchbot"
+    assert await bot.wait_exit(timeout=10) == 0
+    assert time.monotonic() - started < 10
+    finished = next(i for i, line in enumerate(bot.lines) if "command=/about" in line)
+    stopped = next(i for i, line in enumerate(bot.lines) if line.endswith("stopped"))
+    assert "outcome=ok" in bot.lines[finished] and finished < stopped
+
+
+async def test_sigint_exits_0_and_the_token_never_appears_in_debug_logs(
+    emu: Emulator, server: Server, db_url: str
+) -> None:
+    bot = await start_process(emu, db_url, LAUNCHBOT_LOG_LEVEL="DEBUG", LAUNCHBOT_LOG_FORMAT="json")
+    handle = await emu.invoke_slash(server.guild, server.editor, "about")
+    await handle.wait_response()
+    await bot.wait_for_line('"command": "about"')
+    bot.process.send_signal(signal.SIGINT)
+    assert await bot.wait_exit(timeout=10) == 0
+    output = "\n".join(bot.lines)
+    assert len(bot.lines) > 20, "expected a DEBUG-level log"
+    assert TOKEN not in output
+    assert TOKEN.split(".")[0] not in output
+
+
+async def test_refused_token_is_one_clear_line(emu: Emulator, db_url: str) -> None:
+    env = bot_environment(emu, db_url, DISCORD_TOKEN="not-the-right-token")
+    process = await asyncio.create_subprocess_exec(
+        str(LAUNCHBOT), "run", env=env, stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 1
+    last = stderr.decode().strip().splitlines()[-1]
+    assert last == "launchbot: Discord refused the token in DISCORD_TOKEN (401)"
+    assert "Traceback" not in stderr.decode()
