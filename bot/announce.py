@@ -3,14 +3,17 @@ and the mirrored Guild Scheduled Event. Failures here never undo the change; the
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import timedelta
+import weakref
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot import discord_limits as limits
 from bot.domain.dates import Precision
+from bot.domain.errors import LaunchNotFound
 from bot.domain.model import ClaimSubject, LaunchStatus
 from bot.domain.views import ClaimView, LaunchChange, LaunchView
 from bot.render.notices import change_notice
@@ -23,18 +26,22 @@ log = logging.getLogger("launchbot.announce")
 EVENT_LENGTH = timedelta(hours=2)
 
 
-def wants_event(launch: LaunchView | None) -> bool:
+def wants_event(launch: LaunchView, now: datetime) -> bool:
+    """Discord lists only future events, so a past launch keeps or gets none."""
     return (
-        launch is not None
-        and launch.status is LaunchStatus.CONFIRMED
+        launch.status is LaunchStatus.CONFIRMED
         and launch.window is not None
         and launch.window.precision is Precision.EXACT
+        and launch.window.start > now
     )
 
 
 class Announcer:
     def __init__(self, bot: LaunchBot) -> None:
         self.bot = bot
+        self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def after_change(
         self, interaction: discord.Interaction, change: LaunchChange, source: ClaimView | None
@@ -86,32 +93,40 @@ class Announcer:
         return matching[-1].author if matching else None
 
     async def _mirror(self, guild: discord.Guild, change: LaunchChange) -> str | None:
+        """Brings the launch's Discord event in line with the launch as it is now.
+
+        It reads the current state rather than trusting the change, under a per-launch lock, so
+        quick successive edits cannot leave a stale or duplicate event behind.
+        """
         settings = await self.bot.runtime.guild_settings.get(guild.id)
-        if not settings.scheduled_events:
-            return None
-        launch = change.after or change.before
-        if launch is None:
+        snapshot = change.after or change.before
+        if not settings.scheduled_events or snapshot is None:
             return None
         calendar = self.bot.runtime.calendar
-        after = change.after
-        try:
-            if after is not None and wants_event(after):
-                new_id = await self._upsert_event(guild, after, launch.event_id)
-                if new_id != launch.event_id:
-                    await calendar.set_event_id(guild.id, after.id, new_id)
-            elif launch.event_id is not None:
-                await self._drop_event(guild, launch.event_id)
-                if after is not None:
-                    await calendar.set_event_id(guild.id, after.id, None)
-        except discord.Forbidden:
-            if await self.bot.runtime.guild_settings.warn_once_about_events(guild.id):
-                return (
-                    "I can't mirror confirmed launches to the server's Events tab: give me the "
-                    "Manage Events permission, or turn this off with /settings set. "
-                    "(Shown once; everything else keeps working.)"
-                )
-        except discord.HTTPException as exc:
-            log.warning("scheduled event update failed in guild %s: %s", guild.id, exc)
+        async with self._locks.setdefault((guild.id, snapshot.id), asyncio.Lock()):
+            try:
+                current: LaunchView | None = await calendar.get(guild.id, snapshot.id)
+            except LaunchNotFound:
+                current = None
+            event_id = current.event_id if current is not None else snapshot.event_id
+            try:
+                if current is not None and wants_event(current, self.bot.clock()):
+                    new_id = await self._upsert_event(guild, current, event_id)
+                    if new_id != event_id:
+                        await calendar.set_event_id(guild.id, current.id, new_id)
+                elif event_id is not None:
+                    await self._drop_event(guild, event_id)
+                    if current is not None:
+                        await calendar.set_event_id(guild.id, current.id, None)
+            except discord.Forbidden:
+                if await self.bot.runtime.guild_settings.warn_once_about_events(guild.id):
+                    return (
+                        "I can't mirror confirmed launches to the server's Events tab: give me "
+                        "the Create Events (or Manage Events) permission, or turn this off with "
+                        "/settings set. (Shown once; everything else keeps working.)"
+                    )
+            except discord.HTTPException as exc:
+                log.warning("scheduled event update failed in guild %s: %s", guild.id, exc)
         return None
 
     async def _upsert_event(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
@@ -27,6 +28,7 @@ from bot.ui.context import (
 from bot.ui.paginator import CalendarPaginator
 from bot.ui.remove_button import RemoveLaunchButton, remove_prompt
 from bot.ui.windows import WINDOWS, window_bounds
+from bot.ui.zones import zone_autocomplete
 
 if TYPE_CHECKING:
     from bot.discord_bot import LaunchBot
@@ -42,6 +44,9 @@ def _source(
 ) -> NewClaim | None:
     if not url and not author:
         return None
+    if not author and url:
+        host = urlsplit(url.strip()).hostname or ""
+        author = host.removeprefix("www.") or None
     return NewClaim(
         subject=ClaimSubject.DATE,
         source_kind=kind,
@@ -88,9 +93,11 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         region="Region, e.g. China or Global",
         source_url="Where this came from",
         source_kind="Who said it",
+        author="Outlet or person behind the source, e.g. MyDrivers",
         confidence="How sure, 0-100",
         livestream_url="Livestream link",
     )
+    @app_commands.autocomplete(timezone=zone_autocomplete)
     async def add(
         self,
         interaction: discord.Interaction,
@@ -103,6 +110,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         kind: LaunchKind = LaunchKind.ANNOUNCEMENT,
         source_url: str | None = None,
         source_kind: SourceKind = SourceKind.MEDIA,
+        author: str | None = None,
         confidence: app_commands.Range[int, 0, 100] | None = None,
         livestream_url: str | None = None,
         partner: str | None = None,
@@ -120,7 +128,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
             livestream_url=livestream_url,
             partner=partner,
         )
-        source = _source(source_url, source_kind, None, date, timezone) if date else None
+        source = _source(source_url, source_kind, author, date, timezone) if date else None
         view = await self.bot.runtime.calendar.add(guild_id, actor_of(interaction), new, source)
         await self._show_change(interaction, LaunchChange(None, view), "Added")
 
@@ -205,10 +213,11 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         date: str | None = None,
         source_url: str | None = None,
         source_kind: SourceKind = SourceKind.MEDIA,
+        author: str | None = None,
     ) -> None:
         guild_id = await ensure_editor(interaction)
         launch_id = launch_id_from(launch)
-        source = _source(source_url, source_kind, None, date, None) if date else None
+        source = _source(source_url, source_kind, author, date, None) if date else None
         change = await self.bot.runtime.calendar.postpone(
             guild_id, actor_of(interaction), launch_id, date, source
         )

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import discord_limits as limits
 from bot.domain.errors import InvalidInput
 from bot.domain.guilds import WEEKDAYS, GuildSettingsView
 from bot.domain.offsets import format_offsets
 from bot.domain.settings_service import SettingsChange
 from bot.ui.context import NO_PINGS, actor_of, ensure_manager, guild_id_of
+from bot.ui.zones import zone_autocomplete
 
 if TYPE_CHECKING:
     from bot.discord_bot import LaunchBot
 
 CLEARABLE = ("announce_channel", "ping_role", "editor_role")
 DAY_CHOICES = [app_commands.Choice(name=d.capitalize(), value=d) for d in (*WEEKDAYS, "off")]
-
-
-@lru_cache(maxsize=1)
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC"))
-
-
-async def zone_autocomplete(
-    interaction: discord.Interaction, current: str
-) -> list[app_commands.Choice[str]]:
-    needle = current.strip().lower().replace(" ", "_")
-    found = [z for z in _zones() if needle in z.lower()][: limits.CHOICES]
-    return [app_commands.Choice(name=z, value=z) for z in found]
 
 
 def settings_embed(view: GuildSettingsView) -> discord.Embed:

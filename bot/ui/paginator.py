@@ -25,8 +25,10 @@ class CalendarPaginator(discord.ui.View):
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
-        self.previous.disabled = self.page.offset == 0
-        self.next.disabled = self.page.offset + self.page.limit >= self.page.total
+        at_start = self.page.offset == 0
+        at_end = self.page.offset + self.page.limit >= self.page.total
+        self.first.disabled = self.previous.disabled = at_start
+        self.next.disabled = self.last.disabled = at_end
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:
@@ -44,6 +46,10 @@ class CalendarPaginator(discord.ui.View):
             embed=upcoming_page(self.page, self.title), view=self, allowed_mentions=NO_PINGS
         )
 
+    @discord.ui.button(label="First", style=discord.ButtonStyle.secondary)
+    async def first(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        await guarded(interaction, self._turn(interaction, 0))
+
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await guarded(interaction, self._turn(interaction, self.page.offset - self.page.limit))
@@ -51,3 +57,8 @@ class CalendarPaginator(discord.ui.View):
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
         await guarded(interaction, self._turn(interaction, self.page.offset + self.page.limit))
+
+    @discord.ui.button(label="Last", style=discord.ButtonStyle.secondary)
+    async def last(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
+        last_offset = max(0, (self.page.total - 1) // self.page.limit * self.page.limit)
+        await guarded(interaction, self._turn(interaction, last_offset))

@@ -6,6 +6,7 @@ See README.md in this directory.
 from __future__ import annotations
 
 from .client_harness import running_client, start_client, stop_client
+from .commands import SyncRecord
 from .constants import (
     ALL_INTENTS,
     DEFAULT_BOT_PERMISSIONS,
@@ -26,6 +27,7 @@ from .models import Channel, Guild, Member, Overwrite, Role, ScheduledEvent, Use
 from .recorder import RecordedRequest
 from .server import DEFAULT_TOKEN, Emulator
 from .snowflakes import snowflake_time
+from .world import World
 
 __all__ = [
     "ALL_INTENTS",
@@ -52,7 +54,9 @@ __all__ = [
     "RecordedRequest",
     "Role",
     "ScheduledEvent",
+    "SyncRecord",
     "User",
+    "World",
     "compute_pings",
     "running_client",
     "snowflake_time",

@@ -140,7 +140,9 @@ class InteractionBuilder:
         required = command.get("default_member_permissions")
         if guild is not None and required is not None:
             perms = self.world.permissions(guild, self._member(guild, user), channel)
-            if int(required) == 0 or perms & int(required) != int(required):
+            needed = int(required)
+            admin = bool(perms & Perm.ADMINISTRATOR)  # "0" means: administrators only
+            if not admin and (needed == 0 or perms & needed != needed):
                 raise PermissionError(
                     f"{user.username} lacks default_member_permissions={required} for /{name}"
                 )

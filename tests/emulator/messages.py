@@ -15,6 +15,7 @@ from .errors import DiscordError, FormErrors
 from .mentions import Pings, compute_pings
 from .models import Channel, User
 from .notifier import Notifier
+from .permissions import channel_permissions
 from .snowflakes import iso
 from .world import World
 
@@ -36,6 +37,10 @@ class MessageRecord:
     files: dict[int, bytes] = field(default_factory=dict)
     allowed_mentions: dict[str, Any] | None = None
     pings: Pings = field(default_factory=Pings)
+    """Who was notified: computed when the message is sent (or when a deferred, loading
+    message first gets its content); later edits notify nobody."""
+    mentions: Pings = field(default_factory=Pings)
+    """The mentions of the current content (the ``mentions`` / ``mention_roles`` fields)."""
     mention_users: list[User] = field(default_factory=list)
     nonce: str | None = None
     tts: bool = False
@@ -98,9 +103,9 @@ class MessageRecord:
             "timestamp": iso(self.created_at),
             "edited_timestamp": None if self.edited_at is None else iso(self.edited_at),
             "tts": self.tts,
-            "mention_everyone": self.pings.everyone,
+            "mention_everyone": self.mentions.everyone,
             "mentions": [payloads.user(u) for u in self.mention_users],
-            "mention_roles": [str(r) for r in sorted(self.pings.roles)],
+            "mention_roles": [str(r) for r in sorted(self.mentions.roles)],
             "attachments": self.attachments,
             "embeds": self.embeds,
             "components": self.components,
@@ -243,6 +248,7 @@ class MessageStore:
             msg.embeds = [{"type": "rich", **e} for e in body.get("embeds") or []]
         if "components" in body or not editing:
             msg.components = _number_components(body.get("components") or [])
+        was_loading = msg.loading
         requested = int(body.get("flags") or 0) & ~(MessageFlag.EPHEMERAL | MessageFlag.LOADING)
         if not editing:
             msg.flags = requested | extra_flags
@@ -255,25 +261,30 @@ class MessageStore:
             msg.allowed_mentions = body.get("allowed_mentions")
         if "attachments" in body or uploads or not editing:
             msg.attachments = self._attachments(msg, body.get("attachments"), uploads)
-        self._compute_pings(msg)
+        msg.mentions = self._mentions(msg)
+        msg.mention_users = [u for u in map(self.world.user, sorted(msg.mentions.users)) if u]
+        if (not editing and not msg.loading) or (editing and was_loading):
+            msg.pings = msg.mentions
 
-    def _compute_pings(self, msg: MessageRecord) -> None:
+    def _mentions(self, msg: MessageRecord) -> Pings:
         channel = self.world.channel(msg.channel_id)
         guild = None if channel is None else self.world.guild_of(channel)
         replied = None
         if msg.message_reference is not None:
             ref = self.records.get(int(msg.message_reference.get("message_id", 0)))
             replied = None if ref is None else ref.author.id
-        perms = None if channel is None else self.world.bot_permissions(channel)
-        msg.pings = compute_pings(
+        perms = None
+        author = None if guild is None else guild.members.get(msg.author.id)
+        if guild is not None and author is not None:
+            perms = channel_permissions(guild, author, channel)
+        return compute_pings(
             msg.content,
             msg.allowed_mentions,
             guild=guild,
             channel=channel,
-            author_permissions=perms if msg.author.id == self.world.bot.id else None,
+            author_permissions=perms,
             replied_user_id=replied,
         )
-        msg.mention_users = [u for u in (self.world.user(i) for i in sorted(msg.pings.users)) if u]
 
     def _attachments(
         self, msg: MessageRecord, spec: list[dict[str, Any]] | None, uploads: list[Upload]
@@ -356,7 +367,9 @@ class MessageStore:
                 data["member"] = payloads.member(member, with_user=False)
         bot_id = self.world.bot.id
         redact = not (
-            msg.author.id == bot_id or channel.type == ChannelType.DM or bot_id in msg.pings.users
+            msg.author.id == bot_id
+            or channel.type == ChannelType.DM
+            or bot_id in msg.mentions.users
         )
         intent = Intent.GUILD_MESSAGES if guild is not None else Intent.DIRECT_MESSAGES
         self.dispatch(event, data, None if guild is None else guild.id, intent, redact)

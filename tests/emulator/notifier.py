@@ -22,7 +22,7 @@ class Notifier:
     async def wait_for(
         self,
         check: Callable[[], T | None],
-        timeout: float,  # noqa: ASYNC109
+        timeout: float,
         describe: Callable[[], str],
     ) -> T:
         """Returns ``check()``'s first non-None result; TimeoutError after ``timeout`` seconds."""

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from .bodies import Upload
-from .errors import DiscordError
+from .errors import FormErrors
 from .recorder import RecordedRequest
 
 
@@ -26,21 +26,12 @@ class RequestContext:
         try:
             return int(self.params[name])
         except ValueError:
-            raise DiscordError(
-                400,
-                50035,
-                "Invalid Form Body",
-                {
-                    name: {
-                        "_errors": [
-                            {
-                                "code": "NUMBER_TYPE_COERCE",
-                                "message": f'Value "{self.params[name]}" is not snowflake.',
-                            }
-                        ]
-                    }
-                },
-            ) from None
+            errors = FormErrors()
+            errors.add(
+                (name,), "NUMBER_TYPE_COERCE", f'Value "{self.params[name]}" is not snowflake.'
+            )
+            errors.raise_if_any()
+            raise
 
     def json(self) -> dict[str, Any]:
         return self.body if isinstance(self.body, dict) else {}

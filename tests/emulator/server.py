@@ -166,7 +166,7 @@ class Emulator(InjectionMixin):
         route: RoutePattern = None,
         predicate: Callable[[RecordedRequest], bool] | None = None,
         *,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         since: int = 0,
         count: int = 1,
         status: int | None = None,
@@ -188,7 +188,7 @@ class Emulator(InjectionMixin):
         predicate: Callable[[MessageRecord], bool] | None = None,
         *,
         channel: Channel | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         since: int = 0,
     ) -> MessageRecord:
         def check() -> MessageRecord | None:

@@ -240,3 +240,11 @@ def _on_message(queue):  # type: ignore[no-untyped-def]
         queue.put_nowait(message)
 
     return on_message
+
+
+async def test_edits_do_not_notify(emu: Emulator, world: World, client: discord.Client) -> None:
+    msg = await channel_of(client, world).send("launch soon")
+    edited = await msg.edit(content=f"launch soon {world.alice.mention}")
+    record = emu.channel_messages(world.general)[-1]
+    assert record.pings.nobody and record.mentions.users == {world.alice.id}
+    assert [m.id for m in edited.mentions] == [world.alice.id]

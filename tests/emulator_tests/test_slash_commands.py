@@ -293,3 +293,61 @@ async def test_injection_refuses_what_discord_would_not_send(
         await emu.invoke_slash(
             world.other_guild, world.alice, "launch", subcommand="search", options={"phone": "a"}
         )
+
+
+async def test_original_and_followup_message_endpoints(emu: Emulator, world: World) -> None:
+    client = make_client()
+    tree = app_commands.CommandTree(client)
+    seen: dict[str, Any] = {}
+    done = asyncio.Event()
+
+    @tree.command(name="report", description="Report")
+    async def report(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("draft", file=discord.File(__file__, "r.txt"))
+        original = await interaction.original_response()
+        seen["original"] = original.content
+        await interaction.edit_original_response(content="final")
+        extra = await interaction.followup.send("extra", wait=True)
+        await extra.edit(content="extra (edited)")
+        fetched = await interaction.followup.fetch_message(extra.id)
+        seen["fetched"] = fetched.content
+        await interaction.delete_original_response()
+        done.set()
+
+    async with running_client(client, emu):
+        await tree.sync()
+        handle = await emu.invoke_slash(world.guild, world.alice, "report")
+        followup = await handle.wait_followup()
+        await asyncio.wait_for(done.wait(), 5)
+        assert handle.original is not None and handle.original.deleted
+        assert seen == {"original": "draft", "fetched": "extra (edited)"}
+        assert handle.original is not None and handle.original.attachments[0]["filename"] == "r.txt"
+        assert [m.content for m in emu.channel_messages(world.general)] == [followup.content]
+        routes = {r.route for r in emu.requests if r.route.startswith("/webhooks")}
+        assert routes == {
+            "/webhooks/{webhook_id}/{webhook_token}",
+            "/webhooks/{webhook_id}/{webhook_token}/messages/@original",
+            "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+        }
+
+
+async def test_slash_command_in_dm(emu: Emulator, world: World) -> None:
+    client = make_client()
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="where", description="Where am I")
+    async def where(interaction: discord.Interaction) -> None:
+        kind = "dm" if interaction.guild_id is None else "guild"
+        await interaction.response.send_message(f"{kind} {interaction.user.name}")
+
+    @tree.command(name="serveronly", description="Guild only")
+    @app_commands.guild_only()
+    async def server_only(interaction: discord.Interaction) -> None: ...
+
+    async with running_client(client, emu):
+        await tree.sync()
+        handle = await emu.invoke_slash(None, world.alice.user, "where")
+        assert (await handle.wait_response()).content == "dm alice"
+        assert handle.payload["context"] == 1 and "user" in handle.payload
+        with pytest.raises(PermissionError):
+            await emu.invoke_slash(None, world.alice.user, "serveronly")

@@ -1,0 +1,85 @@
+"""Short-hands for driving the calendar commands through the emulator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from bot.db.engine import create_engine
+from bot.db.models import AuditEntry, Brand, Claim, Device, GuildSettings, Launch
+from bot.domain.dates import Precision
+from bot.domain.model import LaunchKind, LaunchStatus
+from tests.emulator import CallbackRecord, Emulator, Guild, Member, MessageRecord
+
+
+async def run(
+    emu: Emulator, guild: Guild, who: Member, command: str, sub: str | None = None, **options: Any
+) -> CallbackRecord:
+    handle = await emu.invoke_slash(guild, who, command, subcommand=sub, options=options)
+    return await handle.wait_response()
+
+
+async def choices(
+    emu: Emulator, guild: Guild, who: Member, sub: str, focused: str, **options: Any
+) -> list[dict[str, Any]]:
+    handle = await emu.invoke_autocomplete(
+        guild, who, "launch", subcommand=sub, focused=focused, options=options
+    )
+    return (await handle.wait_response()).choices
+
+
+async def table_counts(db_url: str) -> dict[str, int]:
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            return {
+                model.__tablename__: int(
+                    await conn.scalar(select(func.count()).select_from(model)) or 0
+                )
+                for model in (Launch, Claim, AuditEntry, GuildSettings)
+            }
+    finally:
+        await engine.dispose()
+
+
+def button_id(message: MessageRecord, label: str) -> str:
+    for row in message.components:
+        for item in row.get("components") or []:
+            if item.get("label") == label:
+                return str(item["custom_id"])
+    raise AssertionError(f"no button {label!r} on message {message.id}")
+
+
+async def seed_launches(db_url: str, guild_id: int, count: int) -> None:
+    """Many launches, written with bulk inserts (the catalog importer is too slow for a fixture)."""
+    now = datetime.now(UTC)
+    engine = create_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            brand_id = (
+                await conn.execute(
+                    insert(Brand).returning(Brand.id),
+                    [{"guild_id": guild_id, "name": "Seed", "name_key": "seed"}],
+                )
+            ).scalar_one()
+            devices = [
+                {"guild_id": guild_id, "brand_id": brand_id, "name": f"Phone {n:04d}",
+                 "name_key": f"phone {n:04d}", "is_series": False}
+                for n in range(count)
+            ]  # fmt: skip
+            ids = (await conn.execute(insert(Device).returning(Device.id), devices)).scalars().all()
+            launches = []
+            for n, device_id in enumerate(ids):
+                start = now + timedelta(days=1 + n)
+                launches.append({
+                    "guild_id": guild_id, "device_id": device_id, "region": "Global",
+                    "region_key": "global", "kind": LaunchKind.ANNOUNCEMENT,
+                    "status": LaunchStatus.RUMORED, "window_start": start,
+                    "window_end": start + timedelta(days=1), "precision": Precision.DAY,
+                    "timezone": "UTC", "created_at": now, "updated_at": now,
+                })  # fmt: skip
+            await conn.execute(insert(Launch), launches)
+    finally:
+        await engine.dispose()
