@@ -20,6 +20,8 @@ from bot.render.lists import PAGE_SIZE, history_embed, upcoming_page
 from bot.ui.context import (
     NO_PINGS,
     actor_of,
+    brand_autocomplete,
+    device_autocomplete,
     ensure_editor,
     guild_id_of,
     launch_autocomplete,
@@ -97,7 +99,9 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         confidence="How sure, 0-100",
         livestream_url="Livestream link",
     )
-    @app_commands.autocomplete(timezone=zone_autocomplete)
+    @app_commands.autocomplete(
+        device=device_autocomplete, brand=brand_autocomplete, timezone=zone_autocomplete
+    )
     async def add(
         self,
         interaction: discord.Interaction,

@@ -204,6 +204,35 @@ class CalendarService:
             if row is not None:
                 row.discord_event_id = event_id
 
+    async def known_names(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
+        """Device names, aliases and brands containing ``text``, for the add form's suggestions."""
+        pattern = f"%{_escape_like(name_key(text))}%"
+        limit = max(1, min(limit, MAX_PAGE))
+        queries = [
+            select(Device.name).where(
+                Device.guild_id == guild_id, Device.name_key.like(pattern, escape="\\")
+            ),
+            select(DeviceAlias.alias).where(
+                DeviceAlias.guild_id == guild_id, DeviceAlias.alias_key.like(pattern, escape="\\")
+            ),
+        ]
+        async with self._sessions() as session:
+            names: set[str] = set()
+            for query in queries:
+                names.update(await session.scalars(query.limit(limit)))
+        return sorted(names, key=str.casefold)[:limit]
+
+    async def brand_names(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
+        pattern = f"%{_escape_like(name_key(text))}%"
+        async with self._sessions() as session:
+            found = await session.scalars(
+                select(Brand.name)
+                .where(Brand.guild_id == guild_id, Brand.name_key.like(pattern, escape="\\"))
+                .order_by(Brand.name_key)
+                .limit(max(1, min(limit, MAX_PAGE)))
+            )
+            return list(found)
+
     async def count(self, guild_id: int) -> int:
         async with self._sessions() as session:
             total = await session.scalar(

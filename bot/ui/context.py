@@ -77,6 +77,35 @@ def launch_choice(launch: LaunchView) -> app_commands.Choice[str]:
     return app_commands.Choice(name=limits.clip(name, limits.CHOICE_NAME), value=str(launch.id))
 
 
+def _typed_first(current: str, names: list[str]) -> list[app_commands.Choice[str]]:
+    typed = current.strip()[: limits.CHOICE_VALUE]
+    values = (
+        names if not typed or typed.casefold() in (n.casefold() for n in names) else [typed, *names]
+    )
+    return [app_commands.Choice(name=limits.clip(v, 100), value=v[:100]) for v in values][
+        : limits.CHOICES
+    ]
+
+
+async def device_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Known devices and aliases; what was typed comes first when it names a new device."""
+    if interaction.guild_id is None:
+        return []
+    calendar = bot_of(interaction).runtime.calendar
+    return _typed_first(current, await calendar.known_names(interaction.guild_id, current[:100]))
+
+
+async def brand_autocomplete(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    calendar = bot_of(interaction).runtime.calendar
+    return _typed_first(current, await calendar.brand_names(interaction.guild_id, current[:100]))
+
+
 async def launch_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:

@@ -65,21 +65,35 @@ async def seed_launches(db_url: str, guild_id: int, count: int) -> None:
                 )
             ).scalar_one()
             devices = [
-                {"guild_id": guild_id, "brand_id": brand_id, "name": f"Phone {n:04d}",
-                 "name_key": f"phone {n:04d}", "is_series": False}
+                {
+                    "guild_id": guild_id,
+                    "brand_id": brand_id,
+                    "name": f"Phone {n:04d}",
+                    "name_key": f"phone {n:04d}",
+                    "is_series": False,
+                }
                 for n in range(count)
-            ]  # fmt: skip
+            ]
             ids = (await conn.execute(insert(Device).returning(Device.id), devices)).scalars().all()
             launches = []
             for n, device_id in enumerate(ids):
                 start = now + timedelta(days=1 + n)
-                launches.append({
-                    "guild_id": guild_id, "device_id": device_id, "region": "Global",
-                    "region_key": "global", "kind": LaunchKind.ANNOUNCEMENT,
-                    "status": LaunchStatus.RUMORED, "window_start": start,
-                    "window_end": start + timedelta(days=1), "precision": Precision.DAY,
-                    "timezone": "UTC", "created_at": now, "updated_at": now,
-                })  # fmt: skip
+                launches.append(
+                    {
+                        "guild_id": guild_id,
+                        "device_id": device_id,
+                        "region": "Global",
+                        "region_key": "global",
+                        "kind": LaunchKind.ANNOUNCEMENT,
+                        "status": LaunchStatus.RUMORED,
+                        "window_start": start,
+                        "window_end": start + timedelta(days=1),
+                        "precision": Precision.DAY,
+                        "timezone": "UTC",
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
             await conn.execute(insert(Launch), launches)
     finally:
         await engine.dispose()

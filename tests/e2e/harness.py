@@ -50,9 +50,17 @@ def build_server(emu: Emulator) -> Server:
         other, "outsider", roles=[state.add_role(other, "Mods", permissions=Perm.MANAGE_EVENTS)]
     )
     return Server(
-        guild, other, guild.channel_named("general"), announcements, editors, pings,
-        editor, member, manager, outsider,
-    )  # fmt: skip
+        guild,
+        other,
+        guild.channel_named("general"),
+        announcements,
+        editors,
+        pings,
+        editor,
+        member,
+        manager,
+        outsider,
+    )
 
 
 def bot_environment(emu: Emulator, db_url: str, **extra: str) -> dict[str, str]:

@@ -10,8 +10,17 @@ from tests.emulator import Emulator, Perm
 
 
 async def _add(emu: Emulator, server: Server, device: str = "Xiaomi 12", **extra: str) -> str:
-    reply = await run(emu, server.guild, server.editor, "launch", "add", device=device,
-                      brand="Xiaomi", date="Q4 2027", **extra)  # fmt: skip
+    reply = await run(
+        emu,
+        server.guild,
+        server.editor,
+        "launch",
+        "add",
+        device=device,
+        brand="Xiaomi",
+        date="Q4 2027",
+        **extra,
+    )
     assert not reply.ephemeral, reply.content
     return reply.embeds[0]["footer"]["text"].split()[1].lstrip("#")
 
@@ -99,16 +108,32 @@ async def test_remove_asks_first_and_only_the_asker_can_confirm(
 async def test_mention_laden_names_never_ping(
     emu: Emulator, server: Server, bot: RunningBot
 ) -> None:
-    await run(emu, server.guild, server.manager, "settings", "set",
-              announce_channel=server.announcements)  # fmt: skip
+    await run(
+        emu, server.guild, server.manager, "settings", "set", announce_channel=server.announcements
+    )
     nasty = f"@everyone <@&{server.pings.id}> <@{server.member.user.id}> Phone"
-    added = await run(emu, server.guild, server.editor, "launch", "add", device=nasty[:100],
-                      brand="@here Brand", date="Q4 2027")  # fmt: skip
+    added = await run(
+        emu,
+        server.guild,
+        server.editor,
+        "launch",
+        "add",
+        device=nasty[:100],
+        brand="@here Brand",
+        date="Q4 2027",
+    )
     assert added.message is not None and added.message.pings.nobody
     assert added.message.allowed_mentions == {"parse": []}
     launch_id = added.embeds[0]["footer"]["text"].split()[1].lstrip("#")
-    confirmed = await run(emu, server.guild, server.editor, "launch", "confirm", launch=launch_id,
-                          date="2027-11-30 12:00 UTC")  # fmt: skip
+    confirmed = await run(
+        emu,
+        server.guild,
+        server.editor,
+        "launch",
+        "confirm",
+        launch=launch_id,
+        date="2027-11-30 12:00 UTC",
+    )
     assert confirmed.message is not None and confirmed.message.pings.nobody
     notice = await emu.wait_for_message(channel=server.announcements)
     assert notice.pings.nobody and notice.allowed_mentions == {"parse": []}
@@ -157,9 +182,13 @@ async def test_upcoming_pages_through_2000_launches(
     ],
 )
 async def test_bad_input_gets_a_clear_private_answer_and_changes_nothing(
-    emu: Emulator, server: Server, bot: RunningBot, db_url: str, options: dict[str, str],
+    emu: Emulator,
+    server: Server,
+    bot: RunningBot,
+    db_url: str,
+    options: dict[str, str],
     expected: str,
-) -> None:  # fmt: skip
+) -> None:
     before = await table_counts(db_url)
     fields = {"device": "Pixel 9", "brand": "Google", **options}
     reply = await run(emu, server.guild, server.editor, "launch", "add", **fields)

@@ -17,13 +17,31 @@ async def test_rumour_then_official_date_with_notice_and_event(
     emu: Emulator, server: Server, bot: RunningBot
 ) -> None:
     guild, editor, member = server.guild, server.editor, server.member
-    saved = await run(emu, guild, server.manager, "settings", "set",
-                      announce_channel=server.announcements, timezone="Asia/Shanghai")  # fmt: skip
+    saved = await run(
+        emu,
+        guild,
+        server.manager,
+        "settings",
+        "set",
+        announce_channel=server.announcements,
+        timezone="Asia/Shanghai",
+    )
     assert saved.ephemeral and saved.content == "Settings saved."
 
-    added = await run(emu, guild, editor, "launch", "add", device="Xiaomi 12", brand="Xiaomi",
-                      date="12 December 2027", region="China", source_url=MYDRIVERS,
-                      source_kind="media", author="MyDrivers")  # fmt: skip
+    added = await run(
+        emu,
+        guild,
+        editor,
+        "launch",
+        "add",
+        device="Xiaomi 12",
+        brand="Xiaomi",
+        date="12 December 2027",
+        region="China",
+        source_url=MYDRIVERS,
+        source_kind="media",
+        author="MyDrivers",
+    )
     assert not added.ephemeral and added.content == "Added **Xiaomi 12 (China)**."
     card = added.embeds[0]
     fields = {f["name"]: f["value"] for f in card["fields"]}
@@ -38,8 +56,16 @@ async def test_rumour_then_official_date_with_notice_and_event(
     read = await run(emu, guild, member, "launch", "info", launch=launch_id)
     assert read.embeds[0]["title"] == "Xiaomi 12" and not read.ephemeral
 
-    confirmed = await run(emu, guild, editor, "launch", "confirm", launch=launch_id,
-                          date="2027-12-28 19:30", source_url=OFFICIAL)  # fmt: skip
+    confirmed = await run(
+        emu,
+        guild,
+        editor,
+        "launch",
+        "confirm",
+        launch=launch_id,
+        date="2027-12-28 19:30",
+        source_url=OFFICIAL,
+    )
     fields = {f["name"]: f["value"] for f in confirmed.embeds[0]["fields"]}
     stamp = int(datetime(2027, 12, 28, 11, 30, tzinfo=UTC).timestamp())
     assert fields["Status"] == "Confirmed"

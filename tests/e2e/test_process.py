@@ -40,9 +40,12 @@ class BotProcess:
 async def start_process(emu: Emulator, db_url: str, **extra: str) -> BotProcess:
     env = bot_environment(emu, db_url, **extra)
     process = await asyncio.create_subprocess_exec(
-        str(LAUNCHBOT), "run", env=env, stdout=asyncio.subprocess.DEVNULL,
+        str(LAUNCHBOT),
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )
     bot = BotProcess(process)
     await bot.wait_for_line("ready as")
     return bot
@@ -86,11 +89,38 @@ async def test_sigint_exits_0_and_the_token_never_appears_in_debug_logs(
 async def test_refused_token_is_one_clear_line(emu: Emulator, db_url: str) -> None:
     env = bot_environment(emu, db_url, DISCORD_TOKEN="not-the-right-token")
     process = await asyncio.create_subprocess_exec(
-        str(LAUNCHBOT), "run", env=env, stdout=asyncio.subprocess.DEVNULL,
+        str(LAUNCHBOT),
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    )
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 1
     last = stderr.decode().strip().splitlines()[-1]
     assert last == "launchbot: Discord refused the token in DISCORD_TOKEN (401)"
     assert "Traceback" not in stderr.decode()
+
+
+async def test_sync_force_syncs_even_when_unchanged(
+    emu: Emulator, server: Server, db_url: str
+) -> None:
+    env = bot_environment(emu, db_url)
+    for expected_syncs in (1, 2):
+        process = await asyncio.create_subprocess_exec(
+            str(LAUNCHBOT),
+            "sync",
+            "--force",
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, stderr.decode()
+        assert stdout.decode().strip() == "slash commands synced"
+        assert len(emu.command_syncs) == expected_syncs
+    assert emu.gateway.identify_count == 0
+    bot = await start_process(emu, db_url)
+    assert len(emu.command_syncs) == 2, "run must not sync again after a forced sync"
+    bot.process.send_signal(signal.SIGTERM)
+    assert await bot.wait_exit(timeout=10) == 0

@@ -11,8 +11,16 @@ EVENT = "/guilds/{guild_id}/scheduled-events/{event_id}"
 
 
 async def _confirmed(emu: Emulator, server: Server, device: str) -> tuple[str, object]:
-    added = await run(emu, server.guild, server.editor, "launch", "add", device=device,
-                      brand="Xiaomi", date="Q4 2027")  # fmt: skip
+    added = await run(
+        emu,
+        server.guild,
+        server.editor,
+        "launch",
+        "add",
+        device=device,
+        brand="Xiaomi",
+        date="Q4 2027",
+    )
     launch_id = added.embeds[0]["footer"]["text"].split()[1].lstrip("#")
     options = {"launch": launch_id, "date": "2027-12-28 19:30 UTC"}
     handle = await emu.invoke_slash(
@@ -28,8 +36,16 @@ async def test_edits_and_cancellation_are_mirrored(
     launch_id, _ = await _confirmed(emu, server, "Xiaomi 12")
     created = await emu.wait_for_request("POST", EVENTS)
     assert created.json["name"] == "Xiaomi 12" and created.json["entity_type"] == 3
-    await run(emu, server.guild, server.editor, "launch", "edit", launch=launch_id,
-              date="2027-12-29 20:00 UTC", livestream_url="https://live.example/x12")  # fmt: skip
+    await run(
+        emu,
+        server.guild,
+        server.editor,
+        "launch",
+        "edit",
+        launch=launch_id,
+        date="2027-12-29 20:00 UTC",
+        livestream_url="https://live.example/x12",
+    )
     edited = await emu.wait_for_request("PATCH", EVENT)
     assert edited.json["scheduled_start_time"].startswith("2027-12-29T20:00:00")
     assert edited.json["entity_metadata"] == {"location": "https://live.example/x12"}
