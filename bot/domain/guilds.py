@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,7 +40,6 @@ class GuildSettingsView:
     editor_role_id: int | None = None
     change_notices: bool = True
     scheduled_events: bool = True
-    stored: bool = field(default=False)
 
 
 def settings_view(
@@ -65,7 +64,6 @@ def settings_view(
         editor_role_id=row.editor_role_id,
         change_notices=row.change_notices,
         scheduled_events=row.scheduled_events,
-        stored=True,
     )
 
 

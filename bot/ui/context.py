@@ -100,6 +100,7 @@ async def device_autocomplete(
 async def brand_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
+    """Known brands; what was typed comes first when it names a new brand."""
     if interaction.guild_id is None:
         return []
     calendar = bot_of(interaction).runtime.calendar

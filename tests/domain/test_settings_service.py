@@ -30,7 +30,7 @@ async def test_unset_server_gets_deployment_defaults(service: SettingsService) -
     assert view.timezone == "Europe/Berlin"
     assert view.reminder_offsets == (timedelta(days=2), timedelta(hours=3))
     assert (view.digest_weekday, view.digest_time) == (4, "18:00")
-    assert view.announce_channel_id is None and not view.stored
+    assert view.announce_channel_id is None and view.change_notices
 
 
 async def test_update_validates_saves_and_audits(

@@ -21,6 +21,11 @@ async def run(
     return await handle.wait_response()
 
 
+def launch_id_of(reply: CallbackRecord) -> str:
+    """The launch number from a launch card's footer ("Launch #12 · ...")."""
+    return str(reply.embeds[0]["footer"]["text"].split()[1].lstrip("#"))
+
+
 async def choices(
     emu: Emulator, guild: Guild, who: Member, sub: str, focused: str, **options: Any
 ) -> list[dict[str, Any]]:

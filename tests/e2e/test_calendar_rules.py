@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.calendar_helpers import button_id, run, seed_launches, table_counts
+from tests.e2e.calendar_helpers import button_id, launch_id_of, run, seed_launches, table_counts
 from tests.e2e.harness import RunningBot, Server
 from tests.emulator import Emulator, Perm
 
@@ -22,7 +22,7 @@ async def _add(emu: Emulator, server: Server, device: str = "Xiaomi 12", **extra
         **extra,
     )
     assert not reply.ephemeral, reply.content
-    return reply.embeds[0]["footer"]["text"].split()[1].lstrip("#")
+    return launch_id_of(reply)
 
 
 async def test_member_without_rights_is_refused_and_nothing_changes(
@@ -75,7 +75,7 @@ async def test_forged_ids_from_another_server_are_refused(
     own = await run(
         emu, server.other, server.outsider, "launch", "add", device="Mate 50", brand="Huawei"
     )
-    own_id = own.embeds[0]["footer"]["text"].split()[1].lstrip("#")
+    own_id = launch_id_of(own)
     prompt = await run(emu, server.other, server.outsider, "launch", "remove", launch=own_id)
     assert prompt.message is not None
     real_id = button_id(prompt.message, "Remove it")
@@ -124,7 +124,7 @@ async def test_mention_laden_names_never_ping(
     )
     assert added.message is not None and added.message.pings.nobody
     assert added.message.allowed_mentions == {"parse": []}
-    launch_id = added.embeds[0]["footer"]["text"].split()[1].lstrip("#")
+    launch_id = launch_id_of(added)
     confirmed = await run(
         emu,
         server.guild,

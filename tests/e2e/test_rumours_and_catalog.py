@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.calendar_helpers import run, table_counts
+from tests.e2e.calendar_helpers import launch_id_of, run, table_counts
 from tests.e2e.harness import RunningBot, Server
 from tests.emulator import Emulator
 
@@ -19,7 +19,7 @@ async def _mate50(emu: Emulator, server: Server) -> str:
         date="2027",
         region="China",
     )
-    return added.embeds[0]["footer"]["text"].split()[1].lstrip("#")
+    return launch_id_of(added)
 
 
 async def test_members_record_rumours_and_editors_adopt_a_date(

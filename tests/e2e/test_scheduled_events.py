@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.calendar_helpers import run
+from tests.e2e.calendar_helpers import launch_id_of, run
 from tests.e2e.harness import RunningBot, Server
 from tests.emulator import Emulator, Perm
 
@@ -21,7 +21,7 @@ async def _confirmed(emu: Emulator, server: Server, device: str) -> tuple[str, o
         brand="Xiaomi",
         date="Q4 2027",
     )
-    launch_id = added.embeds[0]["footer"]["text"].split()[1].lstrip("#")
+    launch_id = launch_id_of(added)
     options = {"launch": launch_id, "date": "2027-12-28 19:30 UTC"}
     handle = await emu.invoke_slash(
         server.guild, server.editor, "launch", subcommand="confirm", options=options
