@@ -43,7 +43,7 @@ class CliError(Exception):
 
 
 def _guild_id(text: str) -> int:
-    if not text.isdigit() or int(text) <= 0 or len(text) > 20:
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
         raise argparse.ArgumentTypeError(f"{text!r} is not a server id (a positive whole number)")
     return int(text)
 

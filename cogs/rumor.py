@@ -32,11 +32,11 @@ async def claim_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     raw = getattr(interaction.namespace, "launch", None)
-    if interaction.guild_id is None or not raw or not str(raw).strip().isdigit():
+    if interaction.guild_id is None or not raw:
         return []
     calendar = bot_of(interaction).runtime.calendar
     try:
-        history = await calendar.history(interaction.guild_id, int(str(raw).strip()))
+        history = await calendar.history(interaction.guild_id, launch_id_from(str(raw)))
     except DomainError:
         return []
     choices = []
@@ -117,7 +117,7 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
     async def adopt(self, interaction: discord.Interaction, launch: str, claim: str) -> None:
         guild_id = await ensure_editor(interaction)
         launch_id = launch_id_from(launch)
-        claim_id = launch_id_from(claim)
+        claim_id = launch_id_from(claim, "claim")
         calendar = self.bot.runtime.calendar
         change = await calendar.adopt_claim(guild_id, actor_of(interaction), launch_id, claim_id)
         history = await calendar.history(guild_id, launch_id)

@@ -181,3 +181,12 @@ def test_large_import_shows_progress(cli_env: dict[str, str], tmp_path: Path) ->
     assert "120 launches added" in result.stdout
     listed = launchbot(cli_env, "launches", "list", "--guild", "7")
     assert "showing 100 of 120" in listed.stdout
+
+
+@pytest.mark.parametrize("guild", ["0", "-3", "abc", "99999999999999999999", "１２"])
+def test_guild_ids_are_checked_before_anything_runs(guild: str, tmp_path: Path) -> None:
+    result = launchbot(
+        {"PATH": "/usr/bin:/bin"}, "launches", "list", "--guild", guild, cwd=tmp_path
+    )
+    assert result.returncode == 2 and "is not a server id" in result.stderr
+    assert "Traceback" not in result.stderr

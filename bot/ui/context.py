@@ -62,11 +62,14 @@ def ensure_manager(interaction: discord.Interaction) -> int:
     return guild_id
 
 
-def launch_id_from(value: str) -> int:
-    """Autocomplete values are user input: only a plain positive number is accepted."""
+MAX_ROW_ID = 2**31 - 1
+
+
+def launch_id_from(value: str, what: str = "launch") -> int:
+    """Autocomplete values are user input: only a plain number that can be a row id passes."""
     text = value.strip().lstrip("#")
-    if not text.isdigit() or len(text) > 12:
-        raise InvalidInput("Pick a launch from the suggestions (or type its number, like 12).")
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ROW_ID:
+        raise InvalidInput(f"Pick a {what} from the suggestions (or type its number, like 12).")
     return int(text)
 
 

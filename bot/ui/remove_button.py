@@ -9,13 +9,13 @@ from typing import Any
 import discord
 
 from bot.domain.errors import NotAllowed
-from bot.ui.context import NO_PINGS, actor_of, bot_of, ensure_editor
+from bot.ui.context import NO_PINGS, actor_of, bot_of, ensure_editor, launch_id_from
 from bot.ui.safe import guarded
 
 
 class RemoveLaunchButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"lb:rm:(?P<guild>\d{1,20}):(?P<launch>\d{1,12}):(?P<user>\d{1,20})",
+    template=r"lb:rm:(?P<guild>\d{1,20}):(?P<launch>\d{1,10}):(?P<user>\d{1,20})",
 ):
     def __init__(self, guild_id: int, launch_id: int, user_id: int) -> None:
         super().__init__(
@@ -39,9 +39,10 @@ class RemoveLaunchButton(
     async def _remove(self, interaction: discord.Interaction) -> None:
         if interaction.guild_id != self.guild_id or interaction.user.id != self.user_id:
             raise NotAllowed("This button belongs to someone else's request.")
+        launch_id = launch_id_from(str(self.launch_id))
         guild_id = await ensure_editor(interaction)
         bot = bot_of(interaction)
-        change = await bot.runtime.calendar.remove(guild_id, actor_of(interaction), self.launch_id)
+        change = await bot.runtime.calendar.remove(guild_id, actor_of(interaction), launch_id)
         name = change.before.title if change.before else f"#{self.launch_id}"
         await interaction.response.edit_message(
             content=f"Removed {discord.utils.escape_markdown(name)}.",

@@ -218,3 +218,12 @@ async def test_settings_refuse_bad_values_with_examples(
     assert (await table_counts(db_url))["guild_settings"] == 0
     shown = await run(emu, server.guild, server.member, "settings", "show")
     assert shown.ephemeral and shown.embeds[0]["title"] == "Server settings"
+
+
+@pytest.mark.parametrize("value", ["2147483648", "99999999999999999999", "-1", "abc", "１２", ""])
+async def test_launch_values_that_cannot_be_ids_are_refused(
+    emu: Emulator, server: Server, bot: RunningBot, value: str
+) -> None:
+    reply = await run(emu, server.guild, server.member, "launch", "info", launch=value)
+    assert reply.ephemeral
+    assert reply.content == "Pick a launch from the suggestions (or type its number, like 12)."
