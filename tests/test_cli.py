@@ -183,7 +183,7 @@ def test_large_import_shows_progress(cli_env: dict[str, str], tmp_path: Path) ->
     assert "showing 100 of 120" in listed.stdout
 
 
-@pytest.mark.parametrize("guild", ["0", "-3", "abc", "99999999999999999999", "１２"])
+@pytest.mark.parametrize("guild", ["0", "-3", "abc", "99999999999999999999", "\uff11\uff12"])
 def test_guild_ids_are_checked_before_anything_runs(guild: str, tmp_path: Path) -> None:
     result = launchbot(
         {"PATH": "/usr/bin:/bin"}, "launches", "list", "--guild", guild, cwd=tmp_path

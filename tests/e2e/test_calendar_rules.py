@@ -220,7 +220,9 @@ async def test_settings_refuse_bad_values_with_examples(
     assert shown.ephemeral and shown.embeds[0]["title"] == "Server settings"
 
 
-@pytest.mark.parametrize("value", ["2147483648", "99999999999999999999", "-1", "abc", "１２", ""])
+@pytest.mark.parametrize(
+    "value", ["2147483648", "99999999999999999999", "-1", "abc", "\uff11\uff12", ""]
+)
 async def test_launch_values_that_cannot_be_ids_are_refused(
     emu: Emulator, server: Server, bot: RunningBot, value: str
 ) -> None:
