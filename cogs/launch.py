@@ -187,7 +187,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         source_url="Official source",
         author="Who confirmed it (default: the brand)",
     )
-    @app_commands.autocomplete(launch=launch_autocomplete)
+    @app_commands.autocomplete(launch=launch_autocomplete, timezone=zone_autocomplete)
     async def confirm(
         self,
         interaction: discord.Interaction,
@@ -202,7 +202,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         current = await self.bot.runtime.calendar.get(guild_id, launch_id)
         source = _source(source_url, SourceKind.OFFICIAL, author or current.brand, date, timezone)
         change = await self.bot.runtime.calendar.confirm(
-            guild_id, actor_of(interaction), launch_id, date, source
+            guild_id, actor_of(interaction), launch_id, date, source, timezone
         )
         latest = await self._latest_source(guild_id, launch_id) if source else None
         await self._show_change(interaction, change, "Confirmed", latest)

@@ -73,17 +73,26 @@ class CalendarService:
         status: LaunchStatus,
         date: str | None,
         source: NewClaim | None,
+        timezone: str | None = None,
     ) -> LaunchChange:
         async with self.unit(guild_id, actor) as ops:
-            change = await ops.set_status(launch_id, status, date)
+            change = await ops.set_status(launch_id, status, date, timezone=timezone)
             if source is not None:
                 await ops.add_claim(launch_id, source)
             return change
 
     async def confirm(
-        self, guild_id: int, actor: Actor, launch_id: int, date: str, source: NewClaim | None = None
+        self,
+        guild_id: int,
+        actor: Actor,
+        launch_id: int,
+        date: str,
+        source: NewClaim | None = None,
+        timezone: str | None = None,
     ) -> LaunchChange:
-        return await self._status(guild_id, actor, launch_id, LaunchStatus.CONFIRMED, date, source)
+        return await self._status(
+            guild_id, actor, launch_id, LaunchStatus.CONFIRMED, date, source, timezone
+        )
 
     async def tease(
         self, guild_id: int, actor: Actor, launch_id: int, date: str | None = None

@@ -307,14 +307,22 @@ class CalendarOps:
         return await self._finish(row, before, action)
 
     async def set_status(
-        self, launch_id: int, status: LaunchStatus, date: str | None = None, *, force: bool = False
+        self,
+        launch_id: int,
+        status: LaunchStatus,
+        date: str | None = None,
+        *,
+        timezone: str | None = None,
+        force: bool = False,
     ) -> LaunchChange:
+        """``date`` is read in ``timezone`` when given, else in the launch's own zone."""
         row = await self._row(launch_id)
         before = await self.view(launch_id)
         if not force and status not in TRANSITIONS[row.status]:
             raise InvalidTransition(_transition_message(before, status))
         if date:
-            _set_window(row, parse_date(date, default_tz=row.timezone))
+            zone = canonical_zone_name(timezone) if timezone else row.timezone
+            _set_window(row, parse_date(date, default_tz=zone))
         if status is LaunchStatus.CONFIRMED and row.window_start is None:
             raise InvalidInput("A confirmed launch needs a date.")
         row.status = status

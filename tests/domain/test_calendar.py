@@ -248,3 +248,13 @@ async def test_remove_deletes_launch_and_claims_and_is_audited(
         assert list(actions)[-1] == "remove"
     with pytest.raises(LaunchNotFound):
         await calendar.get(GUILD, launch_id)
+
+
+async def test_confirm_reads_the_date_in_the_given_zone(calendar: CalendarService) -> None:
+    launch_id = await _xiaomi(calendar)
+    change = await calendar.confirm(GUILD, EDITOR, launch_id, "2021-12-28 19:30", timezone="UTC")
+    assert change.after is not None and change.after.window is not None
+    assert change.after.window.start == datetime(2021, 12, 28, 19, 30, tzinfo=UTC)
+    assert change.after.timezone == "UTC"
+    with pytest.raises(InvalidDate):
+        await calendar.confirm(GUILD, EDITOR, launch_id, "2021-12-28 19:30", timezone="CST")
