@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import discord
 from discord import app_commands
@@ -14,6 +13,7 @@ from bot.domain.catalog import bundled_catalog_path, load_catalog
 from bot.domain.catalog_io import import_catalog
 from bot.domain.launch_fields import UNSET, LaunchEdit, NewClaim, NewLaunch
 from bot.domain.model import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
+from bot.domain.text import source_name_from
 from bot.domain.views import ClaimView, LaunchChange, Page
 from bot.render.launch_card import launch_card
 from bot.render.lists import PAGE_SIZE, history_embed, upcoming_page
@@ -47,8 +47,7 @@ def _source(
     if not url and not author:
         return None
     if not author and url:
-        host = urlsplit(url.strip()).hostname or ""
-        author = host.removeprefix("www.") or None
+        author = source_name_from(url)
     return NewClaim(
         subject=ClaimSubject.DATE,
         source_kind=kind,

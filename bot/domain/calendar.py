@@ -11,11 +11,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import Brand, Device, DeviceAlias, Launch
 from bot.domain.audit import audit_for
 from bot.domain.calendar_ops import CalendarOps, LaunchQuery, triples
+from bot.domain.errors import InvalidInput
 from bot.domain.guilds import GuildDefaults
 from bot.domain.launch_fields import LaunchEdit, NewClaim, NewLaunch
 from bot.domain.model import LaunchStatus
@@ -40,8 +42,13 @@ class CalendarService:
     @asynccontextmanager
     async def unit(self, guild_id: int, actor: Actor) -> AsyncIterator[CalendarOps]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self._sessions() as session, session.begin():
-            yield CalendarOps(session, guild_id, actor, self._clock, self._defaults)
+        try:
+            async with self._sessions() as session, session.begin():
+                yield CalendarOps(session, guild_id, actor, self._clock, self._defaults)
+        except IntegrityError:
+            raise InvalidInput(
+                "Someone else changed the same thing at the same moment; please try again."
+            ) from None
 
     @asynccontextmanager
     async def _reader(self, guild_id: int) -> AsyncIterator[CalendarOps]:

@@ -123,8 +123,12 @@ class CalendarOps:
         return found[0]
 
     async def _row(self, launch_id: int) -> Launch:
+        """The launch, locked until the transaction ends (PostgreSQL; SQLite writes one at a
+        time anyway), so concurrent changes to one launch cannot interleave."""
         row = await self.session.scalar(
-            select(Launch).where(Launch.guild_id == self.guild_id, Launch.id == launch_id)
+            select(Launch)
+            .where(Launch.guild_id == self.guild_id, Launch.id == launch_id)
+            .with_for_update()
         )
         if row is None:
             raise LaunchNotFound(f"There is no launch #{launch_id} in this server.")
@@ -270,6 +274,7 @@ class CalendarOps:
             updated_by=self.actor.id,
         )
         _set_window(row, window)
+        _require_date_if_confirmed(row)
         self.session.add(row)
         await self.session.flush()
         brand = await self.session.get_one(Brand, device.brand_id)
@@ -323,12 +328,11 @@ class CalendarOps:
         if date:
             zone = canonical_zone_name(timezone) if timezone else row.timezone
             _set_window(row, parse_date(date, default_tz=zone))
-        if status is LaunchStatus.CONFIRMED and row.window_start is None:
-            raise InvalidInput("A confirmed launch needs a date.")
         row.status = status
         return await self._finish(row, before, status.value if not force else "import")
 
     async def _finish(self, row: Launch, before: LaunchView, action: str) -> LaunchChange:
+        _require_date_if_confirmed(row)
         existing = await self.session.scalar(
             select(Launch.id).where(
                 Launch.guild_id == self.guild_id,
@@ -449,6 +453,11 @@ class CalendarOps:
             .order_by(Claim.seen_at, Claim.id)
         )
         return tuple(claim_view(r) for r in rows)
+
+
+def _require_date_if_confirmed(row: Launch) -> None:
+    if row.status is LaunchStatus.CONFIRMED and row.window_start is None:
+        raise InvalidInput("A confirmed launch needs a date; give one, or change its status first.")
 
 
 def _set_window(row: Launch, window: DateWindow | None) -> None:

@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.models import GuildSettings
 from bot.domain import audit
-from bot.domain.errors import InvalidInput
+from bot.domain.dates import canonical_zone_name
+from bot.domain.errors import InvalidDate, InvalidInput
 from bot.domain.guilds import (
     WEEKDAYS,
     GuildDefaults,
@@ -49,16 +49,20 @@ class SettingsChange:
 
 
 def iana_zone(name: str) -> str:
+    """A named zone (it follows daylight saving), spelled as the zone database spells it."""
     text = name.strip()
     try:
-        if not text or ("/" not in text and text not in ("UTC", "GMT")):
-            raise ValueError
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError):
+        zone = canonical_zone_name(text)
+    except InvalidDate:
         raise InvalidInput(
             f'"{text[:40]}" is not a time zone name: use one {ZONE_EXAMPLES}.'
         ) from None
-    return text
+    if zone.startswith(("UTC+", "UTC-")):
+        raise InvalidInput(
+            f'"{text[:40]}" is a fixed offset, which ignores daylight saving: use a zone name '
+            f"{ZONE_EXAMPLES}."
+        )
+    return zone
 
 
 def weekday(text: str) -> int | None:

@@ -20,12 +20,18 @@ def _strip_controls(text: str) -> str:
 
 
 def clean_name(value: str, field: str, max_len: int = NAME_MAX) -> str:
-    """One line of text: controls removed, whitespace collapsed, not empty, at most max_len."""
+    """One line of text: controls removed, whitespace collapsed, not empty, at most max_len
+    (and so is its comparison key, which case folding can make longer: "ß" becomes "ss")."""
     text = _SPACES.sub(" ", _strip_controls(value)).strip()
     if not text:
         raise InvalidInput(f"The {field} must not be empty.")
     if len(text) > max_len:
         raise InvalidInput(f"The {field} is {len(text)} characters long; the limit is {max_len}.")
+    if len(name_key(text)) > max_len:
+        raise InvalidInput(
+            f"The {field} is too long once letters such as ß are spelled out; "
+            f"keep it under {max_len} characters."
+        )
     return text
 
 
@@ -41,21 +47,42 @@ def clean_text(value: str | None, field: str, max_len: int = TEXT_MAX) -> str | 
 
 
 def name_key(value: str) -> str:
-    """Comparison key: case- and width-insensitive, single spaces."""
-    return _SPACES.sub(" ", unicodedata.normalize("NFKC", value).casefold()).strip()
+    """Comparison key: case- and width-insensitive, single spaces, no control characters."""
+    folded = unicodedata.normalize("NFKC", _strip_controls(value)).casefold()
+    return _SPACES.sub(" ", folded).strip()
+
+
+def _url_problem(url: str) -> bool:
+    if any(ch.isspace() or ch in '<>"' or unicodedata.category(ch)[0] == "C" for ch in url):
+        return True
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - parsing the port is what rejects a malformed host
+    except ValueError:
+        return True
+    return parts.scheme.lower() not in ("http", "https") or not parts.hostname
+
+
+def source_name_from(url: str) -> str | None:
+    """ "www.mydrivers.com/..." names its source "mydrivers.com"; None when there is no host."""
+    try:
+        host = urlsplit(url.strip()).hostname or ""
+    except ValueError:
+        return None
+    return host.removeprefix("www.") or None
 
 
 def clean_url(value: str | None, field: str = "URL") -> str | None:
+    """An http(s) address with nothing that could break out of Discord's ``<url>`` markdown."""
     if value is None or not value.strip():
         return None
     url = value.strip()
     if len(url) > URL_MAX:
         raise InvalidInput(f"The {field} is {len(url)} characters long; the limit is {URL_MAX}.")
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in url:
+    if _url_problem(url):
         raise InvalidInput(
-            f"The {field} must be a web address starting with http:// or https://, "
-            "for example https://www.mi.com/global/."
+            f"The {field} must be a web address starting with http:// or https://, without "
+            "spaces, quotes or angle brackets, for example https://www.mi.com/global/."
         )
     return url
 
