@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -40,21 +41,40 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
-async def upgrade(engine: AsyncEngine, target: str = "head") -> None:
+async def _migrate(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
+    """Runs an Alembic command on one connection.
+
+    On SQLite, foreign keys are switched off for the run: batch mode rebuilds a table by copying
+    and dropping it, and with foreign keys on, that drop would cascade into the rows that refer
+    to it. The keys are checked once the migration is done.
+    """
+
     def run(connection: Connection) -> None:
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, target)
+        action(cfg)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(run)
+    async with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(run)
+                if sqlite:
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"migration left broken references: {broken[:5]}")
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
+
+
+async def upgrade(engine: AsyncEngine, target: str = "head") -> None:
+    await _migrate(engine, lambda cfg: command.upgrade(cfg, target))
 
 
 async def downgrade(engine: AsyncEngine, target: str) -> None:
-    def run(connection: Connection) -> None:
-        cfg = alembic_config()
-        cfg.attributes["connection"] = connection
-        command.downgrade(cfg, target)
-
-    async with engine.begin() as conn:
-        await conn.run_sync(run)
+    await _migrate(engine, lambda cfg: command.downgrade(cfg, target))

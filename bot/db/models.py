@@ -149,6 +149,7 @@ class Launch(Base):
             name="window",
         ),
         Index("ix_launches_guild_window", "guild_id", "window_start", "id"),
+        {"sqlite_autoincrement": True},
     )
 
 
@@ -185,6 +186,7 @@ class Claim(Base):
             " OR (subject = 'feature' AND feature IS NOT NULL AND present IS NOT NULL)",
             name="subject",
         ),
+        {"sqlite_autoincrement": True},
     )
 
 

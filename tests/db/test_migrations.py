@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
 from bot.db import migrate
-from bot.db.engine import create_engine
+from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Base
+from bot.domain.calendar import CalendarService
+from bot.domain.launch_fields import NewClaim, NewLaunch
+from bot.domain.model import ClaimSubject, SourceKind
+from bot.domain.views import Actor
 from tests.support import databases
 
 
@@ -81,5 +86,25 @@ async def test_sqlite_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path
             assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
             assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
             assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+    finally:
+        await engine.dispose()
+
+
+async def test_rebuilding_tables_keeps_the_rows_that_refer_to_them(empty_db_url: str) -> None:
+    """SQLite batch mode copies and drops tables; that must not cascade into claims."""
+    engine = create_engine(empty_db_url)
+    try:
+        await migrate.upgrade(engine)
+        calendar = CalendarService(create_session_factory(engine), lambda: datetime.now(UTC))
+        launch = await calendar.add(1, Actor.cli(), NewLaunch(device="Xiaomi 12", brand="Xiaomi"))
+        claim = NewClaim(subject=ClaimSubject.DATE, source_kind=SourceKind.MEDIA, date="2022")
+        await calendar.add_claim(1, Actor.cli(), launch.id, claim)
+        await migrate.downgrade(engine, "0002")
+        await migrate.upgrade(engine)
+        history = await calendar.history(1, launch.id)
+        assert len(history.claims) == 1
+        async with engine.connect() as conn:
+            if conn.dialect.name == "sqlite":
+                assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
     finally:
         await engine.dispose()

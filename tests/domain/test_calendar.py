@@ -258,3 +258,10 @@ async def test_confirm_reads_the_date_in_the_given_zone(calendar: CalendarServic
     assert change.after.timezone == "UTC"
     with pytest.raises(InvalidDate):
         await calendar.confirm(GUILD, EDITOR, launch_id, "2021-12-28 19:30", timezone="CST")
+
+
+async def test_removed_launch_numbers_are_never_reused(calendar: CalendarService) -> None:
+    first = await _xiaomi(calendar)
+    await calendar.remove(GUILD, EDITOR, first)
+    second = (await calendar.add(GUILD, EDITOR, NewLaunch(device="Mate 50", brand="Huawei"))).id
+    assert second > first
