@@ -15,6 +15,7 @@ from typing import Any
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.clock import Clock, utc_now
 from bot.config import Settings
@@ -27,6 +28,10 @@ log = logging.getLogger("launchbot.app")
 
 class StartupError(Exception):
     """A reason the bot cannot start that the operator can fix; the message says how."""
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or read at start-up (the cause is chained)."""
 
 
 class BotApp:
@@ -58,7 +63,7 @@ class BotApp:
         """Runs until stopped (signal or ``request_stop``) or until the connection fails."""
         apply_endpoints(self.settings.api_base, self.settings.gateway_url)
         try:
-            await self.runtime.require_current_schema()
+            await self._check_database()
             token = self.settings.token.reveal() if self.settings.token else ""
             async with self.bot:
                 runner = asyncio.create_task(self.bot.start(token), name="launchbot-gateway")
@@ -82,6 +87,12 @@ class BotApp:
             await self.runtime.close()
             log.info("stopped")
 
+    async def _check_database(self) -> None:
+        try:
+            await self.runtime.require_current_schema()
+        except (OSError, SQLAlchemyError) as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
+
     def request_stop(self) -> None:
         self.stop_requested.set()
 
@@ -95,7 +106,7 @@ class BotApp:
         apply_endpoints(self.settings.api_base, self.settings.gateway_url)
         self.bot.sync_only = True
         try:
-            await self.runtime.require_current_schema()
+            await self._check_database()
             token = self.settings.token.reveal() if self.settings.token else ""
             async with self.bot:
                 await self.bot.login(token)

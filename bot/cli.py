@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
+import aiohttp
+import discord
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot import __version__
-from bot.app import BotApp, StartupError
+from bot.app import BotApp, DatabaseUnavailable, StartupError
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
 from bot.domain.catalog import bundled_catalog_path, load_catalog
@@ -188,7 +191,10 @@ def _export(guild: int, fmt: str, output: str | None, settings: Settings) -> int
 
     asyncio.run(_with_runtime(settings, work))
     if output:
-        Path(output).write_text(exported[0], encoding="utf-8")
+        try:
+            Path(output).write_text(exported[0], encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {output}: {exc.strerror}") from None
         print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(exported[0])
@@ -226,10 +232,17 @@ def _serve(settings: Settings, *, sync_only: bool = False) -> int:
         return asyncio.run(main())
     except StartupError as exc:
         raise CliError(str(exc)) from None
+    except DatabaseUnavailable as exc:
+        cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
+        raise CliError(_database_problem(settings, cause)) from None
     except SchemaOutOfDate as exc:
         raise CliError(str(exc), EXIT_SCHEMA) from None
     except (DBAPIError, SQLAlchemyError) as exc:
         raise CliError(_database_problem(settings, exc)) from None
+    except (discord.HTTPException, aiohttp.ClientError) as exc:
+        raise CliError(f"cannot talk to Discord at {settings.api_base}: {exc}") from None
+    except OSError as exc:
+        raise CliError(f"cannot reach a service the bot needs: {exc}") from None
 
 
 def _database_problem(settings: Settings, exc: Exception) -> str:
@@ -274,6 +287,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # one line for the operator; the trace only in the DEBUG log
+        logging.getLogger("launchbot.cli").debug("unexpected error", exc_info=True)
+        print(
+            f"launchbot: unexpected error: {type(exc).__name__}: {exc} "
+            "(LAUNCHBOT_LOG_LEVEL=DEBUG shows the trace)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -86,6 +86,8 @@ class LaunchBot(commands.Bot):
         sync_only: bool = False,
         **client_options: Any,
     ) -> None:
+        # launchbot has no voice features, so discord.py's warnings about voice libraries are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             **client_options,
             command_prefix=commands.when_mentioned,

@@ -190,3 +190,43 @@ def test_guild_ids_are_checked_before_anything_runs(guild: str, tmp_path: Path) 
     )
     assert result.returncode == 2 and "is not a server id" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unreachable_services_and_bad_paths_are_one_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    no_discord = {
+        **cli_env,
+        "DISCORD_TOKEN": "abc.def.ghi",
+        "LAUNCHBOT_DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+    }
+    result = launchbot(no_discord, "run")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("launchbot: cannot talk to Discord at http://127.0.0.1:9/api/v10")
+    assert "abc.def.ghi" not in result.stderr and "voice" not in result.stderr
+
+    no_database = {
+        **no_discord,
+        "LAUNCHBOT_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/none",
+    }
+    result = launchbot(no_database, "run")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "launchbot: cannot use the database" in result.stderr.strip().splitlines()[-1]
+
+    result = launchbot(cli_env, "launches", "export", "--guild", "1", "-o", "/nonexistent/x.toml")
+    assert result.returncode == 1 and "cannot write /nonexistent/x.toml" in _one_line_error(result)
+
+    nested = tmp_path / "nested.json"
+    nested.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    result = launchbot(cli_env, "launches", "import", str(nested), "--guild", "1")
+    assert result.returncode == 1 and "nested too deeply" in _one_line_error(result)
+
+    ancient = tmp_path / "ancient.toml"
+    ancient.write_text(
+        'format = 1\n[[launch]]\ndevice = "A"\nbrand = "B"\n[[launch.claim]]\nabout = "date"\n'
+        'date = "2022"\nsource_kind = "media"\nseen_at = 0001-01-01T00:00:00+05:00\n',
+        encoding="utf-8",
+    )
+    result = launchbot(cli_env, "launches", "import", str(ancient), "--guild", "1")
+    assert result.returncode == 1 and "between 1970 and 2200" in _one_line_error(result)

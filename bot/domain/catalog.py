@@ -77,6 +77,8 @@ def parse_catalog_text(text: str, fmt: str, name: str = "catalog") -> list[Catal
         raise CatalogError(f"{name}: line {exc.lineno}: invalid JSON ({exc.msg}).") from None
     except tomllib.TOMLDecodeError as exc:
         raise CatalogError(f"{name}: invalid TOML ({exc}).") from None
+    except RecursionError:
+        raise CatalogError(f"{name}: nested too deeply to be a catalog.") from None
     return parse_catalog(data, name)
 
 
@@ -247,4 +249,6 @@ def _timestamp(item: dict[str, Any], key: str) -> datetime | None:
             ) from None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise CatalogError(f"{key} must be a time with its offset, like 2021-12-20T08:00:00Z.")
+    if not 1970 <= value.year <= 2200:
+        raise CatalogError(f"{key} must be between 1970 and 2200.")
     return value
