@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot import discord_limits as limits
 from bot.domain.catalog import bundled_catalog_path, load_catalog
 from bot.domain.catalog_io import import_catalog
+from bot.domain.errors import InvalidInput
 from bot.domain.launch_fields import UNSET, LaunchEdit, NewClaim, NewLaunch
 from bot.domain.model import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
 from bot.domain.text import source_name_from
@@ -39,6 +40,13 @@ CLEARABLE = ("date", "confidence", "livestream_url", "partner", "note")
 LAUNCH = "Pick a launch (start typing its name)"
 DATE = "e.g. 2021-12-28 19:30 Asia/Shanghai, 28 December 2021, late December 2021, Q1 2022"
 ZONE = "IANA zone for the date, e.g. Asia/Shanghai (default: the server's)"
+
+
+def _source_needs_date(url: str | None, author: str | None, date: str | None) -> None:
+    if (url or author) and not date:
+        raise InvalidInput(
+            "A source backs up a date: give the date too, or record the claim with /rumor add."
+        )
 
 
 def _source(
@@ -119,6 +127,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         partner: str | None = None,
     ) -> None:
         guild_id = await ensure_editor(interaction)
+        _source_needs_date(source_url, author, date)
         new = NewLaunch(
             device=device,
             brand=brand,
@@ -219,6 +228,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         author: str | None = None,
     ) -> None:
         guild_id = await ensure_editor(interaction)
+        _source_needs_date(source_url, author, date)
         launch_id = launch_id_from(launch)
         source = _source(source_url, source_kind, author, date, None) if date else None
         change = await self.bot.runtime.calendar.postpone(
@@ -325,6 +335,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         await interaction.response.send_message(
             embed=upcoming_page(first, title), view=paginator, allowed_mentions=NO_PINGS
         )
+        paginator.origin = interaction
 
     @app_commands.command(name="import-catalog", description="Import the bundled launch catalog")
     async def import_catalog(self, interaction: discord.Interaction) -> None:

@@ -64,6 +64,7 @@ def record(
 async def audit_for(
     session: AsyncSession, guild_id: int, entity: str, entity_id: int, limit: int = 200
 ) -> tuple[AuditView, ...]:
+    """The newest ``limit`` entries about one thing, oldest first."""
     rows = await session.scalars(
         select(AuditEntry)
         .where(
@@ -71,20 +72,24 @@ async def audit_for(
             AuditEntry.entity == entity,
             AuditEntry.entity_id == entity_id,
         )
-        .order_by(AuditEntry.at, AuditEntry.id)
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(limit)
     )
     return tuple(
-        AuditView(
-            id=r.id,
-            at=r.at,
-            actor_id=r.actor_id,
-            actor_name=r.actor_name,
-            entity=r.entity,
-            entity_id=r.entity_id,
-            action=r.action,
-            before=r.before,
-            after=r.after,
+        reversed(
+            [
+                AuditView(
+                    id=r.id,
+                    at=r.at,
+                    actor_id=r.actor_id,
+                    actor_name=r.actor_name,
+                    entity=r.entity,
+                    entity_id=r.entity_id,
+                    action=r.action,
+                    before=r.before,
+                    after=r.after,
+                )
+                for r in rows
+            ]
         )
-        for r in rows
     )

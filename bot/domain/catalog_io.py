@@ -20,6 +20,7 @@ from bot.domain.text import clean_text, clean_url, name_key
 from bot.domain.views import Actor, ClaimView, LaunchView
 
 Progress = Callable[[int, int], None]
+EXPORT_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +128,16 @@ async def _import_claims(
 
 
 async def export_catalog(service: CalendarService, guild_id: int) -> dict[str, Any]:
-    page = await service.all(guild_id, limit=10_000)
     launches = []
-    for view in page.items:
-        history = await service.history(guild_id, view.id)
-        launches.append(_launch_entry(view, history.claims))
-    return {"format": FORMAT_VERSION, "launch": launches}
+    offset = 0
+    while True:
+        page = await service.all(guild_id, offset=offset, limit=EXPORT_PAGE)
+        for view in page.items:
+            history = await service.history(guild_id, view.id)
+            launches.append(_launch_entry(view, history.claims))
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return {"format": FORMAT_VERSION, "launch": launches}
 
 
 def _launch_entry(view: LaunchView, claims: tuple[ClaimView, ...]) -> dict[str, Any]:

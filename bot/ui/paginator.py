@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -13,11 +14,13 @@ from bot.ui.context import NO_PINGS
 from bot.ui.safe import guarded
 
 Fetch = Callable[[int], Awaitable[Page]]
+PAGE_TIMEOUT = 600.0
 
 
 class CalendarPaginator(discord.ui.View):
     def __init__(self, owner_id: int, fetch: Fetch, first: Page, title: str) -> None:
-        super().__init__(timeout=600)
+        super().__init__(timeout=PAGE_TIMEOUT)
+        self.origin: discord.Interaction | None = None
         self.owner_id = owner_id
         self.fetch = fetch
         self.page = first
@@ -29,6 +32,13 @@ class CalendarPaginator(discord.ui.View):
         at_end = self.page.offset + self.page.limit >= self.page.total
         self.first.disabled = self.previous.disabled = at_start
         self.next.disabled = self.last.disabled = at_end
+
+    async def on_timeout(self) -> None:
+        """Removes the buttons once they stop working, so nobody clicks into silence."""
+        if self.origin is None:
+            return
+        with contextlib.suppress(discord.HTTPException):
+            await self.origin.edit_original_response(view=None)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id == self.owner_id:

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.engine import create_session_factory
 from bot.db.models import AuditEntry, Claim, Launch
+from bot.domain.audit import audit_for
 from bot.domain.calendar import CalendarService
 from bot.domain.dates import Precision
 from bot.domain.errors import InvalidDate, InvalidInput, InvalidTransition, LaunchNotFound
@@ -265,3 +267,14 @@ async def test_removed_launch_numbers_are_never_reused(calendar: CalendarService
     await calendar.remove(GUILD, EDITOR, first)
     second = (await calendar.add(GUILD, EDITOR, NewLaunch(device="Mate 50", brand="Huawei"))).id
     assert second > first
+
+
+async def test_long_histories_keep_their_newest_changes(
+    calendar: CalendarService, engine: AsyncEngine
+) -> None:
+    launch_id = await _xiaomi(calendar)
+    for confidence in (10, 20, 30):
+        await calendar.edit(GUILD, EDITOR, launch_id, LaunchEdit(confidence=confidence))
+    async with create_session_factory(engine)() as session:
+        newest = await audit_for(session, GUILD, "launch", launch_id, limit=2)
+    assert [e.after["confidence"] for e in newest if e.after] == [20, 30]

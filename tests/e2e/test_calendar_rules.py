@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.ui import paginator
 from tests.e2e.calendar_helpers import button_id, launch_id_of, run, seed_launches, table_counts
 from tests.e2e.harness import RunningBot, Server
 from tests.emulator import Emulator, Perm
@@ -179,6 +180,8 @@ async def test_upcoming_pages_through_2000_launches(
         ({"livestream_url": "javascript:alert(1)"}, "http:// or https://"),
         ({"source_url": "ftp://leaks.example/x", "date": "Q1 2027"}, "http:// or https://"),
         ({"device": "x" * 100, "partner": "p" * 101}, "limit is 100"),
+        ({"source_url": "https://leaks.example/a"}, "give the date too"),
+        ({"livestream_url": "http://[::1"}, "http:// or https://"),
     ],
 )
 async def test_bad_input_gets_a_clear_private_answer_and_changes_nothing(
@@ -229,3 +232,15 @@ async def test_launch_values_that_cannot_be_ids_are_refused(
     reply = await run(emu, server.guild, server.member, "launch", "info", launch=value)
     assert reply.ephemeral
     assert reply.content == "Pick a launch from the suggestions (or type its number, like 12)."
+
+
+async def test_calendar_buttons_are_removed_when_they_expire(
+    emu: Emulator, server: Server, bot: RunningBot, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paginator, "PAGE_TIMEOUT", 0.3)
+    await seed_launches(db_url, server.guild.id, 30)
+    listing = await run(emu, server.guild, server.member, "launch", "upcoming")
+    assert listing.message is not None and listing.message.components
+    edit = await emu.wait_for_request("PATCH", "/webhooks/*/messages/@original")
+    assert edit.json["components"] == []
+    assert listing.message.components == []
