@@ -79,6 +79,8 @@ class BotApp:
                 await self.bot.drain()
                 await self.bot.close()
                 await asyncio.wait({runner}, timeout=5)
+                if runner.done() and not runner.cancelled() and runner.exception():
+                    log.debug("gateway task ended with %r while stopping", runner.exception())
         except discord.LoginFailure:
             raise StartupError("Discord refused the token in DISCORD_TOKEN (401)") from None
         except discord.PrivilegedIntentsRequired:
