@@ -28,7 +28,7 @@ from bot.domain.dates import (
 from bot.domain.errors import ClaimNotFound, InvalidInput, InvalidTransition, LaunchNotFound
 from bot.domain.guilds import GuildDefaults, load_guild_settings
 from bot.domain.launch_fields import UNSET, LaunchEdit, NewClaim, NewLaunch
-from bot.domain.model import TRANSITIONS, ClaimSubject, LaunchStatus
+from bot.domain.model import TRANSITIONS, ClaimSubject, LaunchKind, LaunchStatus
 from bot.domain.text import (
     REGION_MAX,
     check_confidence,
@@ -134,15 +134,34 @@ class CalendarOps:
             raise LaunchNotFound(f"There is no launch #{launch_id} in this server.")
         return row
 
-    async def find_existing(self, device: Device, region: str, kind: str) -> Launch | None:
-        return await self.session.scalar(
-            select(Launch).where(
-                Launch.guild_id == self.guild_id,
-                Launch.device_id == device.id,
-                Launch.region_key == name_key(region),
-                Launch.kind == kind,
-            )
+    async def find_existing(
+        self, device_id: int, region: str, kind: LaunchKind, *, excluding: int | None = None
+    ) -> Launch | None:
+        """The launch with this device, region and kind (at most one exists per server)."""
+        query = select(Launch).where(
+            Launch.guild_id == self.guild_id,
+            Launch.device_id == device_id,
+            Launch.region_key == name_key(region),
+            Launch.kind == kind,
         )
+        if excluding is not None:
+            query = query.where(Launch.id != excluding)
+        return await self.session.scalar(query)
+
+    async def _refuse_duplicate(
+        self,
+        device: str,
+        device_id: int,
+        region: str,
+        kind: LaunchKind,
+        excluding: int | None = None,
+    ) -> None:
+        existing = await self.find_existing(device_id, region, kind, excluding=excluding)
+        if existing is not None:
+            raise InvalidInput(
+                f"{device} already has a {existing.region} {kind.value} (#{existing.id}); "
+                "edit that one instead."
+            )
 
     async def device_by_name(self, name: str) -> Device | None:
         key = name_key(name)
@@ -247,12 +266,7 @@ class CalendarOps:
             device = await self.ensure_device(
                 new.device, new.brand, series=new.series, aliases=new.aliases
             )
-        existing = await self.find_existing(device, region, new.kind.value)
-        if existing is not None:
-            raise InvalidInput(
-                f"{device.name} already has a {existing.region} {new.kind.value} "
-                f"(#{existing.id}); edit that one instead."
-            )
+        await self._refuse_duplicate(device.name, device.id, region, new.kind)
         zone = canonical_zone_name(new.timezone) if new.timezone else await self.default_timezone()
         window = parse_date(new.date, default_tz=zone) if new.date else None
         now = self.clock()
@@ -285,6 +299,14 @@ class CalendarOps:
     async def edit(self, launch_id: int, edit: LaunchEdit, action: str = "edit") -> LaunchChange:
         row = await self._row(launch_id)
         before = await self.view(launch_id)
+        region = (
+            before.region if edit.region is UNSET else clean_name(edit.region, "region", REGION_MAX)
+        )
+        kind = before.kind if edit.kind is UNSET else edit.kind
+        if (name_key(region), kind) != (row.region_key, row.kind):
+            # checked before the row changes: the query would otherwise flush the collision
+            await self._refuse_duplicate(before.device, row.device_id, region, kind, row.id)
+        row.region, row.region_key, row.kind = region, name_key(region), kind
         if edit.timezone is not UNSET:
             row.timezone = canonical_zone_name(edit.timezone)
             if (
@@ -296,11 +318,6 @@ class CalendarOps:
         if edit.date is not UNSET:
             window = parse_date(edit.date, default_tz=row.timezone) if edit.date else None
             _set_window(row, window)
-        if edit.region is not UNSET:
-            region = clean_name(edit.region, "region", REGION_MAX)
-            row.region, row.region_key = region, name_key(region)
-        if edit.kind is not UNSET:
-            row.kind = edit.kind
         if edit.confidence is not UNSET:
             row.confidence = check_confidence(edit.confidence)
         if edit.livestream_url is not UNSET:
@@ -333,19 +350,6 @@ class CalendarOps:
 
     async def _finish(self, row: Launch, before: LaunchView, action: str) -> LaunchChange:
         _require_date_if_confirmed(row)
-        existing = await self.session.scalar(
-            select(Launch.id).where(
-                Launch.guild_id == self.guild_id,
-                Launch.device_id == row.device_id,
-                Launch.region_key == row.region_key,
-                Launch.kind == row.kind,
-                Launch.id != row.id,
-            )
-        )
-        if existing is not None:
-            raise InvalidInput(
-                f"{before.device} already has a {row.region} {row.kind.value} (#{existing})."
-            )
         row.updated_at = self.clock()
         row.updated_by = self.actor.id
         await self.session.flush()

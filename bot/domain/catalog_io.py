@@ -64,7 +64,7 @@ async def import_catalog(
 async def _import_launch(ops: CalendarOps, entry: CatalogEntry) -> tuple[str, int]:
     new = entry.launch
     device = await ops.ensure_device(new.device, new.brand, series=new.series, aliases=new.aliases)
-    existing = await ops.find_existing(device, new.region, new.kind.value)
+    existing = await ops.find_existing(device.id, new.region, new.kind)
     if existing is None:
         view = await ops.add(new, device)
         return "created", view.id

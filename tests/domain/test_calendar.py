@@ -278,3 +278,19 @@ async def test_long_histories_keep_their_newest_changes(
     async with create_session_factory(engine)() as session:
         newest = await audit_for(session, GUILD, "launch", launch_id, limit=2)
     assert [e.after["confidence"] for e in newest if e.after] == [20, 30]
+
+
+async def test_editing_into_an_existing_launch_is_refused(
+    calendar: CalendarService, engine: AsyncEngine
+) -> None:
+    china = await _xiaomi(calendar)
+    global_id = (
+        await calendar.add(GUILD, EDITOR, NewLaunch(device="Xiaomi 12", brand="Xiaomi"))
+    ).id
+    audits = await _count(engine, AuditEntry)
+    with pytest.raises(InvalidInput, match=f"already has a China announcement \\(#{china}\\)"):
+        await calendar.edit(GUILD, EDITOR, global_id, LaunchEdit(region="CHINA"))
+    assert (await calendar.get(GUILD, global_id)).region == "Global"
+    assert await _count(engine, AuditEntry) == audits
+    moved = await calendar.edit(GUILD, EDITOR, global_id, LaunchEdit(region="Europe"))
+    assert moved.after is not None and moved.after.region == "Europe"
