@@ -14,6 +14,7 @@ import discord
 from bot import discord_limits as limits
 from bot.domain.dates import Precision
 from bot.domain.errors import LaunchNotFound
+from bot.domain.guilds import GuildSettingsView
 from bot.domain.model import ClaimSubject, LaunchStatus
 from bot.domain.views import ClaimView, LaunchChange, LaunchView
 from bot.render.notices import change_notice
@@ -49,7 +50,11 @@ class Announcer:
         guild = interaction.guild
         if guild is None or change.before == change.after:
             return
-        warnings = [await self._notice(guild, change, source), await self._mirror(guild, change)]
+        settings = await self.bot.runtime.guild_settings.get(guild.id)
+        warnings = [
+            await self._notice(guild, settings, change, source),
+            await self._mirror(guild, settings, change),
+        ]
         text = "\n".join(w for w in warnings if w)
         if text:
             try:
@@ -58,11 +63,14 @@ class Announcer:
                 log.warning("could not tell the editor: %s", exc)
 
     async def _notice(
-        self, guild: discord.Guild, change: LaunchChange, source: ClaimView | None
+        self,
+        guild: discord.Guild,
+        settings: GuildSettingsView,
+        change: LaunchChange,
+        source: ClaimView | None,
     ) -> str | None:
         if not change.date_or_status_changed or change.before is None or change.after is None:
             return None
-        settings = await self.bot.runtime.guild_settings.get(guild.id)
         if not settings.change_notices or settings.announce_channel_id is None:
             return None
         channel = guild.get_channel(settings.announce_channel_id)
@@ -92,13 +100,14 @@ class Announcer:
         ]  # fmt: skip
         return matching[-1].author if matching else None
 
-    async def _mirror(self, guild: discord.Guild, change: LaunchChange) -> str | None:
+    async def _mirror(
+        self, guild: discord.Guild, settings: GuildSettingsView, change: LaunchChange
+    ) -> str | None:
         """Brings the launch's Discord event in line with the launch as it is now.
 
         It reads the current state rather than trusting the change, under a per-launch lock, so
         quick successive edits cannot leave a stale or duplicate event behind.
         """
-        settings = await self.bot.runtime.guild_settings.get(guild.id)
         snapshot = change.after or change.before
         if not settings.scheduled_events or snapshot is None:
             return None

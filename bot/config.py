@@ -137,20 +137,19 @@ class Spec:
     key: str
     env: str
     parse: Callable[[str], Any]
-    help: str
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("database.url", "LAUNCHBOT_DATABASE_URL", _database_url, "database URL"),
-    Spec("discord.api_base", "LAUNCHBOT_DISCORD_API_BASE", _http_url, "Discord REST base URL"),
-    Spec("discord.gateway_url", "LAUNCHBOT_DISCORD_GATEWAY_URL", _ws_url, "gateway URL"),
-    Spec("discord.dev_guild_id", "LAUNCHBOT_DEV_GUILD_ID", _snowflake_or_zero, "dev server id"),
-    Spec("logging.level", "LAUNCHBOT_LOG_LEVEL", _log_level, "log level"),
-    Spec("logging.format", "LAUNCHBOT_LOG_FORMAT", _log_format, "log format"),
-    Spec("defaults.timezone", "LAUNCHBOT_DEFAULT_TIMEZONE", _timezone, "server zone"),
-    Spec("defaults.reminder_offsets", "LAUNCHBOT_DEFAULT_REMINDER_OFFSETS", _offsets, "offsets"),
-    Spec("defaults.digest_day", "LAUNCHBOT_DEFAULT_DIGEST_DAY", _digest_day, "digest day"),
-    Spec("defaults.digest_time", "LAUNCHBOT_DEFAULT_DIGEST_TIME", _digest_time, "digest time"),
+    Spec("database.url", "LAUNCHBOT_DATABASE_URL", _database_url),
+    Spec("discord.api_base", "LAUNCHBOT_DISCORD_API_BASE", _http_url),
+    Spec("discord.gateway_url", "LAUNCHBOT_DISCORD_GATEWAY_URL", _ws_url),
+    Spec("discord.dev_guild_id", "LAUNCHBOT_DEV_GUILD_ID", _snowflake_or_zero),
+    Spec("logging.level", "LAUNCHBOT_LOG_LEVEL", _log_level),
+    Spec("logging.format", "LAUNCHBOT_LOG_FORMAT", _log_format),
+    Spec("defaults.timezone", "LAUNCHBOT_DEFAULT_TIMEZONE", _timezone),
+    Spec("defaults.reminder_offsets", "LAUNCHBOT_DEFAULT_REMINDER_OFFSETS", _offsets),
+    Spec("defaults.digest_day", "LAUNCHBOT_DEFAULT_DIGEST_DAY", _digest_day),
+    Spec("defaults.digest_time", "LAUNCHBOT_DEFAULT_DIGEST_TIME", _digest_time),
 )
 
 _BUILTIN_DEFAULTS: dict[str, str] = {

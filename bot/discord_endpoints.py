@@ -11,9 +11,6 @@ import discord.gateway
 import discord.http
 import yarl
 
-DISCORD_API_BASE = "https://discord.com/api/v10"
-DISCORD_GATEWAY = "wss://gateway.discord.gg"
-
 
 def apply_endpoints(api_base: str, gateway_url: str) -> None:
     discord.http.Route.BASE = api_base.rstrip("/")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot import discord_limits as limits
+from bot.domain.calendar import CalendarService
 from bot.domain.dates import render_short
 from bot.domain.errors import InvalidInput, NotAllowed
 from bot.domain.permissions import MemberFacts, require_editor, require_manager
@@ -90,24 +92,29 @@ def _typed_first(current: str, names: list[str]) -> list[app_commands.Choice[str
     ]
 
 
+async def _suggest(
+    interaction: discord.Interaction,
+    current: str,
+    lookup: Callable[[CalendarService, int, str], Awaitable[list[str]]],
+) -> list[app_commands.Choice[str]]:
+    if interaction.guild_id is None:
+        return []
+    names = await lookup(bot_of(interaction).runtime.calendar, interaction.guild_id, current[:100])
+    return _typed_first(current, names)
+
+
 async def device_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Known devices and aliases; what was typed comes first when it names a new device."""
-    if interaction.guild_id is None:
-        return []
-    calendar = bot_of(interaction).runtime.calendar
-    return _typed_first(current, await calendar.known_names(interaction.guild_id, current[:100]))
+    return await _suggest(interaction, current, CalendarService.known_names)
 
 
 async def brand_autocomplete(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     """Known brands; what was typed comes first when it names a new brand."""
-    if interaction.guild_id is None:
-        return []
-    calendar = bot_of(interaction).runtime.calendar
-    return _typed_first(current, await calendar.brand_names(interaction.guild_id, current[:100]))
+    return await _suggest(interaction, current, CalendarService.brand_names)
 
 
 async def launch_autocomplete(
