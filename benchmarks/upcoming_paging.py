@@ -18,12 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.config import builtin_guild_defaults
 from bot.db import migrate
 from bot.db.engine import create_engine, create_session_factory
-from bot.domain.calendar import CalendarService
 from bot.domain.catalog import parse_catalog
-from bot.domain.catalog_io import import_catalog
-from bot.domain.views import Actor
+from bot.domain.records import Actor
+from bot.services.calendar import CalendarService
+from bot.services.catalog_import import import_catalog
 
 GUILD, OTHER = 1, 2
 
@@ -59,7 +60,9 @@ async def main(count: int, url: str | None) -> None:
         engine = create_engine(url)
         await migrate.upgrade(engine)
         calendar = CalendarService(
-            create_session_factory(engine), lambda: datetime(2029, 1, 1, tzinfo=UTC)
+            create_session_factory(engine),
+            lambda: datetime(2029, 1, 1, tzinfo=UTC),
+            builtin_guild_defaults(),
         )
         started = time.perf_counter()
         await import_catalog(calendar, GUILD, Actor.cli(), _catalog(count))

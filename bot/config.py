@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.domain.errors import DomainError
-from bot.domain.guilds import WEEKDAYS
+from bot.domain.guild_settings import WEEKDAYS, GuildDefaults, clock_time, iana_zone, weekday
 from bot.domain.offsets import EXAMPLES as OFFSET_EXAMPLES
 from bot.domain.offsets import parse_offsets
-from bot.domain.settings_service import clock_time, iana_zone, weekday
 
 CONFIG_ENV = "LAUNCHBOT_CONFIG"
 TOKEN_ENV = "DISCORD_TOKEN"
@@ -134,36 +133,30 @@ def _digest_time(raw: str) -> str:
 
 @dataclass(frozen=True)
 class Spec:
+    """One setting: its key in config.toml, its environment variable, and its default (the only
+    place the default is written; config.toml and the README show it, and a test checks them)."""
+
     key: str
     env: str
+    default: str
     parse: Callable[[str], Any]
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("database.url", "LAUNCHBOT_DATABASE_URL", _database_url),
-    Spec("discord.api_base", "LAUNCHBOT_DISCORD_API_BASE", _http_url),
-    Spec("discord.gateway_url", "LAUNCHBOT_DISCORD_GATEWAY_URL", _ws_url),
-    Spec("discord.dev_guild_id", "LAUNCHBOT_DEV_GUILD_ID", _snowflake_or_zero),
-    Spec("logging.level", "LAUNCHBOT_LOG_LEVEL", _log_level),
-    Spec("logging.format", "LAUNCHBOT_LOG_FORMAT", _log_format),
-    Spec("defaults.timezone", "LAUNCHBOT_DEFAULT_TIMEZONE", _timezone),
-    Spec("defaults.reminder_offsets", "LAUNCHBOT_DEFAULT_REMINDER_OFFSETS", _offsets),
-    Spec("defaults.digest_day", "LAUNCHBOT_DEFAULT_DIGEST_DAY", _digest_day),
-    Spec("defaults.digest_time", "LAUNCHBOT_DEFAULT_DIGEST_TIME", _digest_time),
-)
-
-_BUILTIN_DEFAULTS: dict[str, str] = {
-    "database.url": "sqlite+aiosqlite:///data/launchbot.db",
-    "discord.api_base": "https://discord.com/api/v10",
-    "discord.gateway_url": "wss://gateway.discord.gg",
-    "discord.dev_guild_id": "0",
-    "logging.level": "INFO",
-    "logging.format": "text",
-    "defaults.timezone": "UTC",
-    "defaults.reminder_offsets": "1d, 1h",
-    "defaults.digest_day": "mon",
-    "defaults.digest_time": "09:00",
-}
+    Spec("database.url", "LAUNCHBOT_DATABASE_URL", "sqlite+aiosqlite:///data/launchbot.db",
+         _database_url),
+    Spec("discord.api_base", "LAUNCHBOT_DISCORD_API_BASE", "https://discord.com/api/v10",
+         _http_url),
+    Spec("discord.gateway_url", "LAUNCHBOT_DISCORD_GATEWAY_URL", "wss://gateway.discord.gg",
+         _ws_url),
+    Spec("discord.dev_guild_id", "LAUNCHBOT_DEV_GUILD_ID", "0", _snowflake_or_zero),
+    Spec("logging.level", "LAUNCHBOT_LOG_LEVEL", "INFO", _log_level),
+    Spec("logging.format", "LAUNCHBOT_LOG_FORMAT", "text", _log_format),
+    Spec("defaults.timezone", "LAUNCHBOT_DEFAULT_TIMEZONE", "UTC", _timezone),
+    Spec("defaults.reminder_offsets", "LAUNCHBOT_DEFAULT_REMINDER_OFFSETS", "1d, 1h", _offsets),
+    Spec("defaults.digest_day", "LAUNCHBOT_DEFAULT_DIGEST_DAY", "mon", _digest_day),
+    Spec("defaults.digest_time", "LAUNCHBOT_DEFAULT_DIGEST_TIME", "09:00", _digest_time),
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -184,6 +177,25 @@ class Settings:
     @property
     def backend(self) -> str:
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    def guild_defaults(self) -> GuildDefaults:
+        return GuildDefaults.from_strings(
+            self.default_timezone,
+            self.default_reminder_offsets,
+            self.default_digest_day,
+            self.default_digest_time,
+        )
+
+
+def builtin_guild_defaults() -> GuildDefaults:
+    """The server defaults of a deployment that configured none."""
+    default = {spec.key: spec.default for spec in SPECS}
+    return GuildDefaults.from_strings(
+        default["defaults.timezone"],
+        default["defaults.reminder_offsets"],
+        default["defaults.digest_day"],
+        default["defaults.digest_time"],
+    )
 
 
 def _flatten(data: Mapping[str, Any], source: Path) -> dict[str, str]:
@@ -219,7 +231,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     explicit = env.get(CONFIG_ENV)
     path = Path(explicit) if explicit else Path(DEFAULT_CONFIG_PATH)
-    raw = dict(_BUILTIN_DEFAULTS)
+    raw = {spec.key: spec.default for spec in SPECS}
     config_path: Path | None = None
     if explicit or path.exists():
         raw.update(_read_file(path))

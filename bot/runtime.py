@@ -4,19 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, create_session_factory
-from bot.domain.calendar import CalendarService
-from bot.domain.guilds import GuildDefaults
-from bot.domain.settings_service import SettingsService
+from bot.domain.clock import Clock, utc_now
+from bot.services.bot_state import BotStateService
+from bot.services.calendar import CalendarService
+from bot.services.settings import SettingsService
 
 
 class SchemaOutOfDate(Exception):
     pass
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached or read (the cause is chained)."""
 
 
 @dataclass
@@ -26,29 +31,30 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     calendar: CalendarService
     guild_settings: SettingsService
+    bot_state: BotStateService
     clock: Clock
 
     @classmethod
     def create(cls, settings: Settings, clock: Clock = utc_now) -> Runtime:
         engine = create_engine(settings.database_url)
         sessions = create_session_factory(engine)
-        defaults = GuildDefaults.from_strings(
-            settings.default_timezone,
-            settings.default_reminder_offsets,
-            settings.default_digest_day,
-            settings.default_digest_time,
-        )
+        defaults = settings.guild_defaults()
         return cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
             calendar=CalendarService(sessions, clock, defaults),
             guild_settings=SettingsService(sessions, clock, defaults),
+            bot_state=BotStateService(sessions, clock),
             clock=clock,
         )
 
     async def require_current_schema(self) -> None:
-        current = await migrate.current_revision(self.engine)
+        """Raises ``SchemaOutOfDate``, or ``DatabaseUnavailable`` when it cannot even look."""
+        try:
+            current = await migrate.current_revision(self.engine)
+        except (OSError, SQLAlchemyError) as exc:
+            raise DatabaseUnavailable(str(exc)) from exc
         head = migrate.head_revision()
         if current != head:
             state = "empty" if current is None else f"at revision {current}"

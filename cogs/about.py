@@ -13,7 +13,7 @@ from discord.ext import commands
 from bot import __version__
 
 if TYPE_CHECKING:
-    from bot.discord_bot import LaunchBot
+    from bot.app.launch_bot import LaunchBot
 
 
 def _duration(delta: timedelta) -> str:

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import discord_limits as limits
+from bot.app import limits
 from bot.domain.catalog import bundled_catalog_path, load_catalog
-from bot.domain.catalog_io import import_catalog
 from bot.domain.errors import InvalidInput
-from bot.domain.launch_fields import UNSET, LaunchEdit, NewClaim, NewLaunch
-from bot.domain.model import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
-from bot.domain.text import source_name_from
-from bot.domain.views import ClaimView, LaunchChange, Page
+from bot.domain.inputs import UNSET, LaunchEdit, NewClaim, NewLaunch, Unset
+from bot.domain.periods import WINDOWS, window_bounds
+from bot.domain.records import ClaimRecord, LaunchChange, Page
+from bot.domain.text import CONFIDENCE_MAX, NAME_MAX, source_name_from
+from bot.domain.vocabulary import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
 from bot.render.launch_card import launch_card
 from bot.render.lists import PAGE_SIZE, history_embed, upcoming_page
+from bot.services.catalog_import import import_catalog
 from bot.ui.context import (
     NO_PINGS,
     actor_of,
@@ -30,16 +31,23 @@ from bot.ui.context import (
 )
 from bot.ui.paginator import CalendarPaginator
 from bot.ui.remove_button import RemoveLaunchButton, remove_prompt
-from bot.ui.windows import WINDOWS, window_bounds
-from bot.ui.zones import zone_autocomplete
+from bot.ui.zone_choices import zone_autocomplete
 
 if TYPE_CHECKING:
-    from bot.discord_bot import LaunchBot
+    from bot.app.launch_bot import LaunchBot
 
+T = TypeVar("T")
 CLEARABLE = ("date", "confidence", "livestream_url", "partner", "note")
 LAUNCH = "Pick a launch (start typing its name)"
 DATE = "e.g. 2021-12-28 19:30 Asia/Shanghai, 28 December 2021, late December 2021, Q1 2022"
 ZONE = "IANA zone for the date, e.g. Asia/Shanghai (default: the server's)"
+
+
+def _changed(name: str, value: T | None, clear: str | None) -> T | Unset | None:
+    """An option's value; ``None`` when the ``clear`` option names it; UNSET when not given."""
+    if clear == name:
+        return None
+    return UNSET if value is None else value
 
 
 def _source_needs_date(url: str | None, author: str | None, date: str | None) -> None:
@@ -76,7 +84,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         interaction: discord.Interaction,
         change: LaunchChange,
         verb: str,
-        source: ClaimView | None = None,
+        source: ClaimRecord | None = None,
     ) -> None:
         assert change.after is not None
         claims = (
@@ -89,7 +97,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         )
         await self.bot.announcer.after_change(interaction, change, source)
 
-    async def _latest_source(self, guild_id: int, launch_id: int) -> ClaimView | None:
+    async def _latest_source(self, guild_id: int, launch_id: int) -> ClaimRecord | None:
         claims = (await self.bot.runtime.calendar.history(guild_id, launch_id)).claims
         return claims[-1] if claims else None
 
@@ -112,8 +120,8 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
     async def add(
         self,
         interaction: discord.Interaction,
-        device: app_commands.Range[str, 1, 100],
-        brand: app_commands.Range[str, 1, 100],
+        device: app_commands.Range[str, 1, NAME_MAX],
+        brand: app_commands.Range[str, 1, NAME_MAX],
         date: str | None = None,
         timezone: str | None = None,
         status: LaunchStatus = LaunchStatus.RUMORED,
@@ -122,7 +130,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         source_url: str | None = None,
         source_kind: SourceKind = SourceKind.MEDIA,
         author: str | None = None,
-        confidence: app_commands.Range[int, 0, 100] | None = None,
+        confidence: app_commands.Range[int, 0, CONFIDENCE_MAX] | None = None,
         livestream_url: str | None = None,
         partner: str | None = None,
     ) -> None:
@@ -156,32 +164,28 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         timezone: str | None = None,
         region: str | None = None,
         kind: LaunchKind | None = None,
-        confidence: app_commands.Range[int, 0, 100] | None = None,
+        confidence: app_commands.Range[int, 0, CONFIDENCE_MAX] | None = None,
         livestream_url: str | None = None,
         partner: str | None = None,
         note: str | None = None,
         clear: str | None = None,
     ) -> None:
         guild_id = await ensure_editor(interaction)
-        given: dict[str, Any] = {
-            "date": date,
-            "timezone": timezone,
-            "region": region,
-            "kind": kind,
-            "confidence": confidence,
-            "livestream_url": livestream_url,
-            "partner": partner,
-            "note": note,
-        }
-        fields = {k: v for k, v in given.items() if v is not None}
-        if clear:
-            fields[clear] = None
-        if not fields:
+        edit = LaunchEdit(
+            date=_changed("date", date, clear),
+            timezone=UNSET if timezone is None else timezone,
+            region=UNSET if region is None else region,
+            kind=UNSET if kind is None else kind,
+            confidence=_changed("confidence", confidence, clear),
+            livestream_url=_changed("livestream_url", livestream_url, clear),
+            partner=_changed("partner", partner, clear),
+            note=_changed("note", note, clear),
+        )
+        if edit == LaunchEdit():
             await interaction.response.send_message(
                 "Nothing to change: give at least one option.", ephemeral=True
             )
             return
-        edit = LaunchEdit(**{k: fields.get(k, UNSET) for k in given})
         change = await self.bot.runtime.calendar.edit(
             guild_id, actor_of(interaction), launch_id_from(launch), edit
         )

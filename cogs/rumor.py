@@ -8,11 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import discord_limits as limits
+from bot.app import limits
 from bot.domain.dates import render_short
 from bot.domain.errors import DomainError
-from bot.domain.launch_fields import NewClaim
-from bot.domain.model import ClaimSubject, FeaturePresence, SourceKind
+from bot.domain.inputs import NewClaim
+from bot.domain.text import CONFIDENCE_MAX
+from bot.domain.vocabulary import ClaimSubject, FeaturePresence, SourceKind
 from bot.render.launch_card import claim_line
 from bot.ui.context import (
     NO_PINGS,
@@ -25,7 +26,7 @@ from bot.ui.context import (
 )
 
 if TYPE_CHECKING:
-    from bot.discord_bot import LaunchBot
+    from bot.app.launch_bot import LaunchBot
 
 
 async def claim_autocomplete(
@@ -47,7 +48,9 @@ async def claim_autocomplete(
             f"#{claim.id} {render_short(claim.window)} · {claim.author or claim.source_kind.value}"
         )
         if current.lower() in name.lower():
-            choices.append(app_commands.Choice(name=limits.clip(name, 100), value=str(claim.id)))
+            choices.append(
+                app_commands.Choice(name=limits.clip(name, limits.CHOICE_NAME), value=str(claim.id))
+            )
     return choices[: limits.CHOICES]
 
 
@@ -83,7 +86,7 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
         present: FeaturePresence | None = None,
         source_url: str | None = None,
         author: str | None = None,
-        confidence: app_commands.Range[int, 0, 100] | None = None,
+        confidence: app_commands.Range[int, 0, CONFIDENCE_MAX] | None = None,
         statement: str | None = None,
     ) -> None:
         guild_id = guild_id_of(interaction)

@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.errors import InvalidInput
-from bot.domain.guilds import WEEKDAYS, GuildSettingsView
+from bot.domain.guild_settings import WEEKDAYS, GuildSettingsRecord
+from bot.domain.inputs import UNSET, SettingsChange, Unset
 from bot.domain.offsets import format_offsets
-from bot.domain.settings_service import SettingsChange
 from bot.ui.context import NO_PINGS, actor_of, ensure_manager, guild_id_of
-from bot.ui.zones import zone_autocomplete
+from bot.ui.zone_choices import zone_autocomplete
 
 if TYPE_CHECKING:
-    from bot.discord_bot import LaunchBot
+    from bot.app.launch_bot import LaunchBot
 
+T = TypeVar("T")
 CLEARABLE = ("announce_channel", "ping_role", "editor_role")
 DAY_CHOICES = [app_commands.Choice(name=d.capitalize(), value=d) for d in (*WEEKDAYS, "off")]
 
 
-def settings_embed(view: GuildSettingsView) -> discord.Embed:
+def _given(value: T | None) -> T | Unset:
+    return UNSET if value is None else value
+
+
+def _id_change(
+    name: str, chosen: discord.abc.Snowflake | None, clear: str | None
+) -> int | Unset | None:
+    """The chosen channel's or role's id; ``None`` when ``clear`` names this setting."""
+    if clear == name:
+        return None
+    return UNSET if chosen is None else chosen.id
+
+
+def settings_embed(view: GuildSettingsRecord) -> discord.Embed:
     def channel(cid: int | None) -> str:
         return f"<#{cid}>" if cid else "not set (no announcements)"
 
@@ -117,32 +131,26 @@ class Settings(commands.GroupCog, name="settings", description="Server settings 
         clear: str | None = None,
     ) -> None:
         guild_id = ensure_manager(interaction)
-        values: dict[str, Any] = {}
         if announce_channel is not None:
             _check_channel(announce_channel)
-            values["announce_channel_id"] = announce_channel.id
         if ping_role is not None:
             _check_role(ping_role, "ping role")
-            values["ping_role_id"] = ping_role.id
         if editor_role is not None:
             _check_role(editor_role, "editor role")
-            values["editor_role_id"] = editor_role.id
         if reminder_offsets is not None and reminder_offsets.strip().lower() == "off":
             reminder_offsets = ""
-        optional = {
-            "timezone": timezone,
-            "reminder_offsets": reminder_offsets,
-            "digest_day": digest_day,
-            "digest_time": digest_time,
-            "change_notices": change_notices,
-            "scheduled_events": scheduled_events,
-        }
-        values.update({k: v for k, v in optional.items() if v is not None})
-        if clear:
-            values[f"{clear}_id"] = None
-        view = await self.bot.runtime.guild_settings.update(
-            guild_id, actor_of(interaction), SettingsChange(**values)
+        change = SettingsChange(
+            announce_channel_id=_id_change("announce_channel", announce_channel, clear),
+            ping_role_id=_id_change("ping_role", ping_role, clear),
+            editor_role_id=_id_change("editor_role", editor_role, clear),
+            timezone=_given(timezone),
+            reminder_offsets=_given(reminder_offsets),
+            digest_day=_given(digest_day),
+            digest_time=_given(digest_time),
+            change_notices=_given(change_notices),
+            scheduled_events=_given(scheduled_events),
         )
+        view = await self.bot.runtime.guild_settings.update(guild_id, actor_of(interaction), change)
         await interaction.response.send_message(
             "Settings saved.", embed=settings_embed(view), ephemeral=True, allowed_mentions=NO_PINGS
         )

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.config import builtin_guild_defaults
 from bot.db.engine import create_engine, create_session_factory
-from bot.domain.calendar import CalendarService
+from bot.services.calendar import CalendarService
 from tests.support import databases
 from tests.support.clock import FakeClock
 
@@ -71,7 +72,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def calendar(engine: AsyncEngine, clock: FakeClock) -> CalendarService:
-    return CalendarService(create_session_factory(engine), clock)
+    return CalendarService(create_session_factory(engine), clock, builtin_guild_defaults())
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.command_errors import explain
+from bot.app.command_errors import explain
 from bot.domain.errors import InvalidDate, LaunchNotFound
 
 COMMAND = SimpleNamespace(name="about")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,20 @@ def test_bad_file_key_and_syntax_are_reported(tmp_path: Path) -> None:
     assert "abc.def" not in str(caught.value)
     with pytest.raises(ConfigError, match="LAUNCHBOT_CONFIG"):
         load_settings({"LAUNCHBOT_CONFIG": str(tmp_path / "missing.toml")})
+
+
+def test_each_default_is_declared_once_and_documented_as_it_is() -> None:
+    """The defaults live in SPECS; config.toml (commented out) and the README only show them."""
+    config = (REPO / "config.toml").read_text(encoding="utf-8")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = ""
+    shown: dict[str, str] = {}
+    for line in config.splitlines():
+        if line.startswith("["):
+            section = line.strip("[]")
+        elif match := re.fullmatch(r"# (\w+) = (.*)", line):
+            shown[f"{section}.{match[1]}"] = match[2].strip('"')
+    assert shown == {spec.key: spec.default for spec in SPECS}
+    for spec in SPECS:
+        row = next(r for r in readme.splitlines() if r.startswith(f"| `{spec.env}`"))
+        assert f"`{spec.default}`" in row, f"README shows another default for {spec.env}: {row}"

@@ -22,8 +22,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.db.types import UTCDateTime
-from bot.domain.dates import Precision
-from bot.domain.model import ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus, SourceKind
+from bot.domain.text import NAME_MAX, REGION_MAX, TEXT_MAX, URL_MAX, ZONE_MAX
+from bot.domain.vocabulary import (
+    ClaimSubject,
+    FeaturePresence,
+    LaunchKind,
+    LaunchStatus,
+    Precision,
+    SourceKind,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -32,10 +39,6 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-NAME_LEN = 100
-URL_LEN = 500
-TEXT_LEN = 500
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -62,7 +65,7 @@ class GuildSettings(Base):
     announce_channel_id: Mapped[int | None] = mapped_column(BigInteger)
     ping_role_id: Mapped[int | None] = mapped_column(BigInteger)
     editor_role_id: Mapped[int | None] = mapped_column(BigInteger)
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(ZONE_MAX))
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON)
     digest_weekday: Mapped[int | None] = mapped_column(Integer)
     digest_time: Mapped[str] = mapped_column(String(5))
@@ -82,8 +85,8 @@ class Brand(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(BigInteger)
-    name: Mapped[str] = mapped_column(String(NAME_LEN))
-    name_key: Mapped[str] = mapped_column(String(NAME_LEN))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    name_key: Mapped[str] = mapped_column(String(NAME_MAX))
 
     __table_args__ = (UniqueConstraint("guild_id", "name_key"),)
 
@@ -94,8 +97,8 @@ class Device(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(BigInteger)
     brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"), index=True)
-    name: Mapped[str] = mapped_column(String(NAME_LEN))
-    name_key: Mapped[str] = mapped_column(String(NAME_LEN))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    name_key: Mapped[str] = mapped_column(String(NAME_MAX))
     is_series: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (UniqueConstraint("guild_id", "name_key"),)
@@ -107,8 +110,8 @@ class DeviceAlias(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(BigInteger)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"), index=True)
-    alias: Mapped[str] = mapped_column(String(NAME_LEN))
-    alias_key: Mapped[str] = mapped_column(String(NAME_LEN))
+    alias: Mapped[str] = mapped_column(String(NAME_MAX))
+    alias_key: Mapped[str] = mapped_column(String(NAME_MAX))
 
     __table_args__ = (UniqueConstraint("guild_id", "alias_key"),)
 
@@ -121,18 +124,18 @@ class Launch(Base):
     device_id: Mapped[int] = mapped_column(
         ForeignKey("devices.id", ondelete="RESTRICT"), index=True
     )
-    region: Mapped[str] = mapped_column(String(64))
-    region_key: Mapped[str] = mapped_column(String(64))
+    region: Mapped[str] = mapped_column(String(REGION_MAX))
+    region_key: Mapped[str] = mapped_column(String(REGION_MAX))
     kind: Mapped[LaunchKind] = mapped_column(_enum(LaunchKind, "launch_kind"))
     status: Mapped[LaunchStatus] = mapped_column(_enum(LaunchStatus, "launch_status"))
     window_start: Mapped[datetime | None]
     window_end: Mapped[datetime | None]
     precision: Mapped[Precision | None] = mapped_column(_enum(Precision, "date_precision"))
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(ZONE_MAX))
     confidence: Mapped[int | None] = mapped_column(Integer)
-    livestream_url: Mapped[str | None] = mapped_column(String(URL_LEN))
-    partner: Mapped[str | None] = mapped_column(String(NAME_LEN))
-    note: Mapped[str | None] = mapped_column(String(TEXT_LEN))
+    livestream_url: Mapped[str | None] = mapped_column(String(URL_MAX))
+    partner: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    note: Mapped[str | None] = mapped_column(String(TEXT_MAX))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     created_by: Mapped[int | None] = mapped_column(BigInteger)
@@ -163,14 +166,14 @@ class Claim(Base):
     window_start: Mapped[datetime | None]
     window_end: Mapped[datetime | None]
     precision: Mapped[Precision | None] = mapped_column(_enum(Precision, "claim_precision"))
-    timezone: Mapped[str | None] = mapped_column(String(64))
-    feature: Mapped[str | None] = mapped_column(String(NAME_LEN))
-    feature_key: Mapped[str | None] = mapped_column(String(NAME_LEN))
+    timezone: Mapped[str | None] = mapped_column(String(ZONE_MAX))
+    feature: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    feature_key: Mapped[str | None] = mapped_column(String(NAME_MAX))
     present: Mapped[FeaturePresence | None] = mapped_column(_enum(FeaturePresence, "presence"))
-    statement: Mapped[str | None] = mapped_column(String(TEXT_LEN))
-    source_url: Mapped[str | None] = mapped_column(String(URL_LEN))
+    statement: Mapped[str | None] = mapped_column(String(TEXT_MAX))
+    source_url: Mapped[str | None] = mapped_column(String(URL_MAX))
     source_kind: Mapped[SourceKind] = mapped_column(_enum(SourceKind, "source_kind"))
-    author: Mapped[str | None] = mapped_column(String(NAME_LEN))
+    author: Mapped[str | None] = mapped_column(String(NAME_MAX))
     seen_at: Mapped[datetime]
     superseded_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("claims.id", ondelete="SET NULL")
@@ -197,7 +200,7 @@ class AuditEntry(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger)
     at: Mapped[datetime]
     actor_id: Mapped[int | None] = mapped_column(BigInteger)
-    actor_name: Mapped[str] = mapped_column(String(NAME_LEN))
+    actor_name: Mapped[str] = mapped_column(String(NAME_MAX))
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(Integer)
     action: Mapped[str] = mapped_column(String(32))

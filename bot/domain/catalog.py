@@ -15,14 +15,21 @@ from typing import Any, TypeVar
 
 from bot.domain.dates import canonical_zone_name, parse_date
 from bot.domain.errors import CatalogError, DomainError
-from bot.domain.launch_fields import NewClaim, NewLaunch
-from bot.domain.model import ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus, SourceKind
+from bot.domain.inputs import NewClaim, NewLaunch
 from bot.domain.text import (
+    NAME_MAX,
     REGION_MAX,
     check_confidence,
     clean_name,
     clean_text,
     clean_url,
+)
+from bot.domain.vocabulary import (
+    ClaimSubject,
+    FeaturePresence,
+    LaunchKind,
+    LaunchStatus,
+    SourceKind,
 )
 
 FORMAT_VERSION = 1
@@ -134,7 +141,7 @@ def _entry(item: Any, label: str) -> CatalogEntry:
         kind=_choice(item, "kind", LaunchKind, LaunchKind.ANNOUNCEMENT),
         confidence=check_confidence(_int(item, "confidence")),
         livestream_url=clean_url(_str(item, "livestream_url"), "livestream_url"),
-        partner=clean_text(_str(item, "partner"), "partner", 100),
+        partner=clean_text(_str(item, "partner"), "partner", NAME_MAX),
         note=clean_text(_str(item, "note"), "note"),
         aliases=tuple(clean_name(a, "alias") for a in aliases),
         series=_bool(item, "series"),
@@ -179,7 +186,7 @@ def _claim(item: Any, launch_timezone: str) -> NewClaim:
         present=present if subject is ClaimSubject.FEATURE else None,
         statement=clean_text(_str(item, "statement"), "statement"),
         source_url=clean_url(_str(item, "source_url"), "source_url"),
-        author=clean_text(_str(item, "author"), "author", 100),
+        author=clean_text(_str(item, "author"), "author", NAME_MAX),
         seen_at=_timestamp(item, "seen_at"),
     )
 

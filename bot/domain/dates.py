@@ -8,12 +8,12 @@ local calendar span in a time zone, converted to UTC; they are never shown as a 
 from __future__ import annotations
 
 import calendar
-import enum
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.domain.errors import InvalidDate
+from bot.domain.vocabulary import Precision
 from bot.domain.zones import ZONE_HINT, canonical_zone_name, offset_name, zone_for
 
 __all__ = [
@@ -28,16 +28,6 @@ __all__ = [
     "window_to_record",
     "zone_for",
 ]
-
-
-class Precision(enum.StrEnum):
-    EXACT = "exact"
-    DAY = "day"
-    PART_OF_MONTH = "part_of_month"
-    MONTH = "month"
-    QUARTER = "quarter"
-    HALF = "half"
-    YEAR = "year"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ NAME_MAX = 100
 REGION_MAX = 64
 TEXT_MAX = 500
 URL_MAX = 500
+ZONE_MAX = 64
+CONFIDENCE_MAX = 100
 _SPACES = re.compile(r"\s+")
 
 
@@ -90,6 +92,6 @@ def clean_url(value: str | None, field: str = "URL") -> str | None:
 def check_confidence(value: int | None) -> int | None:
     if value is None:
         return None
-    if not 0 <= value <= 100:
-        raise InvalidInput(f"Confidence must be between 0 and 100, not {value}.")
+    if not 0 <= value <= CONFIDENCE_MAX:
+        raise InvalidInput(f"Confidence must be between 0 and {CONFIDENCE_MAX}, not {value}.")
     return value

@@ -5,11 +5,12 @@ from __future__ import annotations
 import discord
 from discord.utils import escape_markdown
 
-from bot import discord_limits as limits
-from bot.discord_limits import clip
+from bot.app import limits
+from bot.app.limits import clip
 from bot.domain.dates import render_short
-from bot.domain.model import ClaimSubject, LaunchStatus
-from bot.domain.views import ClaimView, LaunchView
+from bot.domain.records import ClaimRecord, LaunchRecord
+from bot.domain.text import REGION_MAX
+from bot.domain.vocabulary import ClaimSubject, LaunchStatus
 from bot.render.when import timestamp, when_long
 
 STATUS_COLOURS = {
@@ -27,7 +28,7 @@ def plain(text: str, limit: int) -> str:
     return clip(escape_markdown(text), limit)
 
 
-def claim_line(claim: ClaimView) -> str:
+def claim_line(claim: ClaimRecord) -> str:
     if claim.subject is ClaimSubject.DATE and claim.window:
         what = render_short(claim.window)
     else:
@@ -41,14 +42,14 @@ def claim_line(claim: ClaimView) -> str:
     return f"~~{line}~~" if claim.superseded else line
 
 
-def launch_card(launch: LaunchView, claims: tuple[ClaimView, ...] = ()) -> discord.Embed:
+def launch_card(launch: LaunchRecord, claims: tuple[ClaimRecord, ...] = ()) -> discord.Embed:
     embed = discord.Embed(
         title=plain(launch.device, limits.EMBED_TITLE),
         colour=STATUS_COLOURS[launch.status],
         description=plain(launch.note, 1000) if launch.note else None,
     )
     embed.add_field(name="Brand", value=plain(launch.brand, 200))
-    embed.add_field(name="Region", value=plain(launch.region, 100))
+    embed.add_field(name="Region", value=plain(launch.region, REGION_MAX))
     embed.add_field(name="Status", value=launch.status.value.capitalize())
     embed.add_field(name="Date", value=when_long(launch.window), inline=False)
     embed.add_field(name="Kind", value=launch.kind.value.capitalize())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import discord
 
-from bot import discord_limits as limits
+from bot.app import limits
 from bot.domain.dates import render_short
-from bot.domain.model import ClaimSubject
-from bot.domain.views import AuditView, History, Page
+from bot.domain.records import AuditRecord, History, Page
+from bot.domain.vocabulary import ClaimSubject
 from bot.render.launch_card import STATUS_COLOURS, claim_line, plain
 from bot.render.when import APPROX, timestamp, when_short
 
@@ -38,7 +38,7 @@ def upcoming_page(page: Page, title: str = "Upcoming launches") -> discord.Embed
     return embed
 
 
-def _audit_line(entry: AuditView) -> str:
+def _audit_line(entry: AuditRecord) -> str:
     who = plain(entry.actor_name, 60)
     before, after = entry.before or {}, entry.after or {}
     if entry.action == "add":

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from discord.utils import escape_markdown, escape_mentions
 
-from bot import discord_limits as limits
+from bot.app import limits
 from bot.domain.dates import render_short
-from bot.domain.views import ClaimView, LaunchView
+from bot.domain.records import ClaimRecord, LaunchRecord
 
 
-def _state(launch: LaunchView, source: str | None) -> str:
+def _state(launch: LaunchRecord, source: str | None) -> str:
     date = render_short(launch.window) if launch.window else "no date"
     who = f", {source}" if source else ""
     return f"{date} ({launch.status.value}{who})"
 
 
 def change_notice(
-    before: LaunchView, after: LaunchView, before_source: str | None, source: ClaimView | None
+    before: LaunchRecord, after: LaunchRecord, before_source: str | None, source: ClaimRecord | None
 ) -> str:
     name = escape_mentions(escape_markdown(after.device))
     author = source.author if source and source.author else None

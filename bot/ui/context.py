@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot import discord_limits as limits
-from bot.domain.calendar import CalendarService
+from bot.app import limits
 from bot.domain.dates import render_short
 from bot.domain.errors import InvalidInput, NotAllowed
 from bot.domain.permissions import MemberFacts, require_editor, require_manager
-from bot.domain.views import Actor, LaunchView
+from bot.domain.records import Actor, LaunchRecord
+from bot.domain.text import NAME_MAX
 from bot.render.when import APPROX
+from bot.services.calendar import CalendarService
 
 if TYPE_CHECKING:
-    from bot.discord_bot import LaunchBot
+    from bot.app.launch_bot import LaunchBot
 
 NO_PINGS = discord.AllowedMentions.none()
 
@@ -33,7 +34,7 @@ def guild_id_of(interaction: discord.Interaction) -> int:
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
-    return Actor(interaction.user.id, interaction.user.display_name[:100])
+    return Actor(interaction.user.id, interaction.user.display_name[:NAME_MAX])
 
 
 def member_facts(interaction: discord.Interaction) -> MemberFacts:
@@ -75,7 +76,7 @@ def launch_id_from(value: str, what: str = "launch") -> int:
     return int(text)
 
 
-def launch_choice(launch: LaunchView) -> app_commands.Choice[str]:
+def launch_choice(launch: LaunchRecord) -> app_commands.Choice[str]:
     date = render_short(launch.window) if launch.window else "no date"
     approx = "" if launch.window is None or launch.window.precision.value == "exact" else APPROX
     name = f"#{launch.id} {launch.title} · {approx}{date} · {launch.status.value}"
@@ -87,9 +88,10 @@ def _typed_first(current: str, names: list[str]) -> list[app_commands.Choice[str
     values = (
         names if not typed or typed.casefold() in (n.casefold() for n in names) else [typed, *names]
     )
-    return [app_commands.Choice(name=limits.clip(v, 100), value=v[:100]) for v in values][
-        : limits.CHOICES
-    ]
+    return [
+        app_commands.Choice(name=limits.clip(v, limits.CHOICE_NAME), value=v[: limits.CHOICE_VALUE])
+        for v in values
+    ][: limits.CHOICES]
 
 
 async def _suggest(
@@ -99,7 +101,9 @@ async def _suggest(
 ) -> list[app_commands.Choice[str]]:
     if interaction.guild_id is None:
         return []
-    names = await lookup(bot_of(interaction).runtime.calendar, interaction.guild_id, current[:100])
+    names = await lookup(
+        bot_of(interaction).runtime.calendar, interaction.guild_id, current[:NAME_MAX]
+    )
     return _typed_first(current, names)
 
 
@@ -123,6 +127,6 @@ async def launch_autocomplete(
     if interaction.guild_id is None:
         return []
     found = await bot_of(interaction).runtime.calendar.search(
-        interaction.guild_id, current[:100], limit=limits.CHOICES
+        interaction.guild_id, current[:NAME_MAX], limit=limits.CHOICES
     )
     return [launch_choice(v) for v in found]

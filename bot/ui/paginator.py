@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.domain.views import Page
+from bot.domain.records import Page
 from bot.render.lists import upcoming_page
 from bot.ui.context import NO_PINGS
 from bot.ui.safe import guarded

@@ -6,7 +6,7 @@ from collections.abc import Awaitable
 
 import discord
 
-from bot.command_errors import handle_command_error
+from bot.app.command_errors import handle_command_error
 
 
 async def guarded(interaction: discord.Interaction, work: Awaitable[None]) -> None:

@@ -13,13 +13,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
+from bot.config import builtin_guild_defaults
 from bot.db import migrate
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Base
-from bot.domain.calendar import CalendarService
-from bot.domain.launch_fields import NewClaim, NewLaunch
-from bot.domain.model import ClaimSubject, SourceKind
-from bot.domain.views import Actor
+from bot.domain.inputs import NewClaim, NewLaunch
+from bot.domain.records import Actor
+from bot.domain.vocabulary import ClaimSubject, SourceKind
+from bot.services.calendar import CalendarService
 from tests.support import databases
 
 
@@ -95,7 +96,9 @@ async def test_rebuilding_tables_keeps_the_rows_that_refer_to_them(empty_db_url:
     engine = create_engine(empty_db_url)
     try:
         await migrate.upgrade(engine)
-        calendar = CalendarService(create_session_factory(engine), lambda: datetime.now(UTC))
+        calendar = CalendarService(
+            create_session_factory(engine), lambda: datetime.now(UTC), builtin_guild_defaults()
+        )
         launch = await calendar.add(1, Actor.cli(), NewLaunch(device="Xiaomi 12", brand="Xiaomi"))
         claim = NewClaim(subject=ClaimSubject.DATE, source_kind=SourceKind.MEDIA, date="2022")
         await calendar.add_claim(1, Actor.cli(), launch.id, claim)

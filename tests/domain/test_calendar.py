@@ -8,15 +8,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.audit_rows import audit_for
 from bot.db.engine import create_session_factory
 from bot.db.models import AuditEntry, Claim, Launch
-from bot.domain.audit import audit_for
-from bot.domain.calendar import CalendarService
 from bot.domain.dates import Precision
 from bot.domain.errors import InvalidDate, InvalidInput, InvalidTransition, LaunchNotFound
-from bot.domain.launch_fields import LaunchEdit, NewClaim, NewLaunch
-from bot.domain.model import ClaimSubject, FeaturePresence, LaunchStatus, SourceKind
-from bot.domain.views import Actor
+from bot.domain.inputs import LaunchEdit, NewClaim, NewLaunch
+from bot.domain.records import Actor
+from bot.domain.vocabulary import ClaimSubject, FeaturePresence, LaunchStatus, SourceKind
+from bot.services.calendar import CalendarService
 from tests.support.clock import FakeClock
 
 GUILD, OTHER = 1, 2

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.domain.calendar import CalendarService
 from bot.domain.errors import InvalidInput
-from bot.domain.launch_fields import NewClaim, NewLaunch
-from bot.domain.model import ClaimSubject, SourceKind
-from bot.domain.views import Actor
+from bot.domain.inputs import NewClaim, NewLaunch
+from bot.domain.records import Actor
+from bot.domain.vocabulary import ClaimSubject, SourceKind
+from bot.services.calendar import CalendarService
 from tests.support.clock import FakeClock
 
 GUILD = 1

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.engine import create_session_factory
 from bot.db.models import AuditEntry, GuildSettings
 from bot.domain.errors import InvalidInput
-from bot.domain.guilds import GuildDefaults
-from bot.domain.settings_service import SettingsChange, SettingsService
-from bot.domain.views import Actor
+from bot.domain.guild_settings import GuildDefaults
+from bot.domain.inputs import SettingsChange
+from bot.domain.records import Actor
+from bot.services.settings import SettingsService
 from tests.support.clock import FakeClock
 
 ADMIN = Actor(9, "admin")

@@ -10,7 +10,7 @@ from sqlalchemy import func, insert, select
 from bot.db.engine import create_engine
 from bot.db.models import AuditEntry, Brand, Claim, Device, GuildSettings, Launch
 from bot.domain.dates import Precision
-from bot.domain.model import LaunchKind, LaunchStatus
+from bot.domain.vocabulary import LaunchKind, LaunchStatus
 from tests.emulator import CallbackRecord, Emulator, Guild, Member, MessageRecord
 
 

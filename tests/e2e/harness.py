@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import BotApp
+from bot.app.runner import BotApp
 from bot.config import load_settings
 from tests.emulator import Channel, Emulator, Guild, Member, Perm, Role
 

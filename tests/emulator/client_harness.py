@@ -25,7 +25,7 @@ async def start_client(
 ) -> asyncio.Task[None]:
     """Points discord.py at ``emu``, logs in, connects in a task and (by default) waits for
     on_ready. Returns the connect task (its exception, if any, is the client's failure)."""
-    from bot.discord_endpoints import apply_endpoints
+    from bot.app.endpoints import apply_endpoints
 
     apply_endpoints(emu.api_base, emu.gateway_url)
     await client.login(token or emu.token)

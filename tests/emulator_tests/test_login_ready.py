@@ -88,7 +88,7 @@ def _resolve_on(name: str, future: asyncio.Future[discord.Member]):  # type: ign
 
 
 async def test_wrong_token_is_rejected_on_rest(emu: Emulator) -> None:
-    from bot.discord_endpoints import apply_endpoints
+    from bot.app.endpoints import apply_endpoints
 
     apply_endpoints(emu.api_base, emu.gateway_url)
     client = make_client()

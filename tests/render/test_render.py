@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import discord
 
-from bot import discord_limits as limits
+from bot.app import limits
 from bot.domain.dates import parse_date
-from bot.domain.model import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
-from bot.domain.views import AuditView, ClaimView, History, LaunchView, Page
+from bot.domain.records import AuditRecord, ClaimRecord, History, LaunchRecord, Page
+from bot.domain.vocabulary import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
 from bot.render.launch_card import launch_card
 from bot.render.lists import history_embed, upcoming_page
 from bot.render.notices import change_notice
@@ -18,7 +18,9 @@ from bot.render.when import when_long, when_short
 NOW = datetime(2021, 12, 1, tzinfo=UTC)
 
 
-def launch(device: str = "Xiaomi 12", date: str | None = "Q1 2022", **extra: object) -> LaunchView:
+def launch(
+    device: str = "Xiaomi 12", date: str | None = "Q1 2022", **extra: object
+) -> LaunchRecord:
     fields: dict[str, object] = {
         "id": 7, "guild_id": 1, "device_id": 3, "device": device, "brand": "Xiaomi",
         "is_series": True, "aliases": ("Mi 12",), "region": "China",
@@ -28,11 +30,11 @@ def launch(device: str = "Xiaomi 12", date: str | None = "Q1 2022", **extra: obj
         "note": None, "created_at": NOW, "updated_at": NOW,
     }  # fmt: skip
     fields.update(extra)
-    return LaunchView(**fields)  # type: ignore[arg-type]
+    return LaunchRecord(**fields)  # type: ignore[arg-type]
 
 
-def claim(n: int, *, author: str = "Digital Chat Station", url: str | None = None) -> ClaimView:
-    return ClaimView(
+def claim(n: int, *, author: str = "Digital Chat Station", url: str | None = None) -> ClaimRecord:
+    return ClaimRecord(
         id=n, launch_id=7, subject=ClaimSubject.DATE, window=parse_date("28 December 2021"),
         feature=None, present=None, statement=None, source_url=url,
         source_kind=SourceKind.LEAKER, author=author, seen_at=NOW + timedelta(hours=n),
@@ -85,7 +87,7 @@ def test_oversized_everything_stays_within_discord_limits() -> None:
     assert len(card.footer.text or "") <= limits.FOOTER
     before, after = {"status": "rumored"}, {"status": "x" * 200}
     audit = tuple(
-        AuditView(i, NOW, 1, "m" * 100, "launch", 7, "edit", before, after) for i in range(60)
+        AuditRecord(i, NOW, 1, "m" * 100, "launch", 7, "edit", before, after) for i in range(60)
     )
     history = history_embed(History(huge, claims, audit))
     assert embed_size(history) <= limits.EMBED_TOTAL

@@ -13,10 +13,8 @@ from typing import Any
 
 import discord
 from discord import app_commands
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.db.state import get_state, set_state
+from bot.services.bot_state import BotStateService
 
 log = logging.getLogger("launchbot.sync")
 
@@ -35,8 +33,7 @@ async def sync_commands(
     *,
     application_id: int,
     dev_guild_id: int,
-    sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
+    state: BotStateService,
     force: bool = False,
 ) -> bool:
     """Syncs to the dev server when one is set, else globally. Returns whether it synced."""
@@ -46,10 +43,10 @@ async def sync_commands(
     scope = f"guild:{dev_guild_id}" if guild else "global"
     key = f"commands:{application_id}:{scope}"
     digest = schema_hash(tree, guild)
-    if not force and await get_state(sessions, key) == digest:
+    if not force and await state.get(key) == digest:
         log.info("commands unchanged for %s; not syncing", scope)
         return False
     synced = await tree.sync(guild=guild)
-    await set_state(sessions, key, digest, clock())
+    await state.set(key, digest)
     log.info("synced %d commands to %s", len(synced), scope)
     return True

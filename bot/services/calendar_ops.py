@@ -14,9 +14,10 @@ from sqlalchemy import Select, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.db import audit_rows as audit
+from bot.db.launch_rows import claim_record
 from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch
-from bot.domain import audit
-from bot.domain.claim_rows import claim_snapshot, claim_view
+from bot.db.settings_rows import load_guild_settings
 from bot.domain.dates import (
     DateWindow,
     Precision,
@@ -26,10 +27,12 @@ from bot.domain.dates import (
     window_from_record,
 )
 from bot.domain.errors import ClaimNotFound, InvalidInput, InvalidTransition, LaunchNotFound
-from bot.domain.guilds import GuildDefaults, load_guild_settings
-from bot.domain.launch_fields import UNSET, LaunchEdit, NewClaim, NewLaunch
-from bot.domain.model import TRANSITIONS, ClaimSubject, LaunchKind, LaunchStatus
+from bot.domain.guild_settings import GuildDefaults
+from bot.domain.inputs import UNSET, LaunchEdit, NewClaim, NewLaunch
+from bot.domain.records import Actor, ClaimRecord, LaunchChange, LaunchRecord
+from bot.domain.snapshots import claim_snapshot, launch_snapshot
 from bot.domain.text import (
+    NAME_MAX,
     REGION_MAX,
     check_confidence,
     clean_name,
@@ -37,7 +40,7 @@ from bot.domain.text import (
     clean_url,
     name_key,
 )
-from bot.domain.views import Actor, ClaimView, LaunchChange, LaunchView
+from bot.domain.vocabulary import TRANSITIONS, ClaimSubject, LaunchKind, LaunchStatus
 
 MAX_ALIASES = 20
 LaunchQuery = Select[Launch, Device, Brand]
@@ -71,7 +74,7 @@ class CalendarOps:
 
     # reading ---------------------------------------------------------------------------------
 
-    async def views(self, rows: list[tuple[Launch, Device, Brand]]) -> list[LaunchView]:
+    async def views(self, rows: list[tuple[Launch, Device, Brand]]) -> list[LaunchRecord]:
         device_ids = {device.id for _, device, _ in rows}
         aliases: dict[int, list[str]] = {}
         if device_ids:
@@ -83,7 +86,7 @@ class CalendarOps:
             for device_id, alias in found:
                 aliases.setdefault(device_id, []).append(alias)
         return [
-            LaunchView(
+            LaunchRecord(
                 id=launch.id,
                 guild_id=launch.guild_id,
                 device_id=device.id,
@@ -115,7 +118,7 @@ class CalendarOps:
             .where(Launch.guild_id == self.guild_id)
         )
 
-    async def view(self, launch_id: int) -> LaunchView:
+    async def view(self, launch_id: int) -> LaunchRecord:
         result = await self.session.execute(self.joined().where(Launch.id == launch_id))
         found = await self.views(triples(result))
         if not found:
@@ -245,7 +248,7 @@ class CalendarOps:
         await self.session.flush()
 
     def _audit(
-        self, action: str, launch_id: int, before: LaunchView | None, after: LaunchView | None
+        self, action: str, launch_id: int, before: LaunchRecord | None, after: LaunchRecord | None
     ) -> None:
         audit.record(
             self.session,
@@ -255,11 +258,11 @@ class CalendarOps:
             entity="launch",
             entity_id=launch_id,
             action=action,
-            before=audit.launch_snapshot(before),
-            after=audit.launch_snapshot(after),
+            before=launch_snapshot(before),
+            after=launch_snapshot(after),
         )
 
-    async def add(self, new: NewLaunch, device: Device | None = None) -> LaunchView:
+    async def add(self, new: NewLaunch, device: Device | None = None) -> LaunchRecord:
         """Adds a launch; ``device`` may be passed when the caller has just ensured it."""
         region = clean_name(new.region, "region", REGION_MAX)
         if device is None:
@@ -280,7 +283,7 @@ class CalendarOps:
             timezone=zone,
             confidence=check_confidence(new.confidence),
             livestream_url=clean_url(new.livestream_url, "livestream URL"),
-            partner=clean_text(new.partner, "partner", 100),
+            partner=clean_text(new.partner, "partner", NAME_MAX),
             note=clean_text(new.note, "note"),
             created_at=now,
             updated_at=now,
@@ -323,7 +326,7 @@ class CalendarOps:
         if edit.livestream_url is not UNSET:
             row.livestream_url = clean_url(edit.livestream_url, "livestream URL")
         if edit.partner is not UNSET:
-            row.partner = clean_text(edit.partner, "partner", 100)
+            row.partner = clean_text(edit.partner, "partner", NAME_MAX)
         if edit.note is not UNSET:
             row.note = clean_text(edit.note, "note")
         return await self._finish(row, before, action)
@@ -348,7 +351,7 @@ class CalendarOps:
         row.status = status
         return await self._finish(row, before, status.value if not force else "import")
 
-    async def _finish(self, row: Launch, before: LaunchView, action: str) -> LaunchChange:
+    async def _finish(self, row: Launch, before: LaunchRecord, action: str) -> LaunchChange:
         _require_date_if_confirmed(row)
         row.updated_at = self.clock()
         row.updated_by = self.actor.id
@@ -370,7 +373,7 @@ class CalendarOps:
         self._audit("remove", launch_id, before, None)
         return LaunchChange(before, None)
 
-    async def add_claim(self, launch_id: int, new: NewClaim) -> ClaimView:
+    async def add_claim(self, launch_id: int, new: NewClaim) -> ClaimRecord:
         launch = await self._row(launch_id)
         now = self.clock()
         row = Claim(
@@ -380,7 +383,7 @@ class CalendarOps:
             source_kind=new.source_kind,
             statement=clean_text(new.statement, "statement"),
             source_url=clean_url(new.source_url, "source URL"),
-            author=clean_text(new.author, "author", 100),
+            author=clean_text(new.author, "author", NAME_MAX),
             seen_at=new.seen_at or now,
             recorded_by=self.actor.id,
             confidence=check_confidence(new.confidence),
@@ -404,7 +407,7 @@ class CalendarOps:
         self.session.add(row)
         await self.session.flush()
         await self._supersede(row)
-        view = claim_view(row)
+        view = claim_record(row)
         audit.record(
             self.session,
             guild_id=self.guild_id,
@@ -443,20 +446,20 @@ class CalendarOps:
         )
         if claim is None:
             raise ClaimNotFound(f"Launch #{launch_id} has no claim #{claim_id}.")
-        window = claim_view(claim).window
+        window = claim_record(claim).window
         if window is None:
             raise InvalidInput("Only a date claim can be adopted as the launch's date.")
         before = await self.view(launch_id)
         _set_window(row, window)
         return await self._finish(row, before, "adopt")
 
-    async def claims(self, launch_id: int) -> tuple[ClaimView, ...]:
+    async def claims(self, launch_id: int) -> tuple[ClaimRecord, ...]:
         rows = await self.session.scalars(
             select(Claim)
             .where(Claim.guild_id == self.guild_id, Claim.launch_id == launch_id)
             .order_by(Claim.seen_at, Claim.id)
         )
-        return tuple(claim_view(r) for r in rows)
+        return tuple(claim_record(r) for r in rows)
 
 
 def _require_date_if_confirmed(row: Launch) -> None:
@@ -472,11 +475,11 @@ def _set_window(row: Launch, window: DateWindow | None) -> None:
     row.timezone = window.tz
 
 
-def _same(a: LaunchView, b: LaunchView) -> bool:
-    return audit.launch_snapshot(a) == audit.launch_snapshot(b)
+def _same(a: LaunchRecord, b: LaunchRecord) -> bool:
+    return launch_snapshot(a) == launch_snapshot(b)
 
 
-def _transition_message(launch: LaunchView, target: LaunchStatus) -> str:
+def _transition_message(launch: LaunchRecord, target: LaunchStatus) -> str:
     allowed = sorted(s.value for s in TRANSITIONS[launch.status])
     if not allowed:
         return f"{launch.title} has already {launch.status.value}; its status cannot change now."

@@ -7,7 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.dates import DateWindow
-from bot.domain.model import ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus, SourceKind
+from bot.domain.vocabulary import (
+    ClaimSubject,
+    FeaturePresence,
+    LaunchKind,
+    LaunchStatus,
+    SourceKind,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +29,7 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
-class LaunchView:
+class LaunchRecord:
     id: int
     guild_id: int
     device_id: int
@@ -50,7 +56,7 @@ class LaunchView:
 
 
 @dataclass(frozen=True, slots=True)
-class ClaimView:
+class ClaimRecord:
     id: int
     launch_id: int
     subject: ClaimSubject
@@ -72,7 +78,7 @@ class ClaimView:
 
 
 @dataclass(frozen=True, slots=True)
-class AuditView:
+class AuditRecord:
     id: int
     at: datetime
     actor_id: int | None
@@ -88,8 +94,8 @@ class AuditView:
 class LaunchChange:
     """A launch before and after a change: ``before`` is None on add, ``after`` on remove."""
 
-    before: LaunchView | None
-    after: LaunchView | None
+    before: LaunchRecord | None
+    after: LaunchRecord | None
 
     @property
     def date_or_status_changed(self) -> bool:
@@ -100,14 +106,14 @@ class LaunchChange:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    launch: LaunchView
-    claims: tuple[ClaimView, ...]
-    audit: tuple[AuditView, ...]
+    launch: LaunchRecord
+    claims: tuple[ClaimRecord, ...]
+    audit: tuple[AuditRecord, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    items: tuple[LaunchView, ...]
+    items: tuple[LaunchRecord, ...]
     total: int
     offset: int
     limit: int

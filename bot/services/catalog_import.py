@@ -1,26 +1,21 @@
-"""Import a catalog into one server (idempotent, all or nothing) and export a server's launches."""
+"""Import a catalog into one server: idempotent, and all or nothing."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import tomli_w
-
-from bot.domain.calendar import CalendarService
-from bot.domain.calendar_ops import CalendarOps
-from bot.domain.catalog import FORMAT_VERSION, CatalogEntry
-from bot.domain.dates import parse_date, render_date
+from bot.domain.catalog import CatalogEntry
+from bot.domain.dates import parse_date
 from bot.domain.errors import CatalogError, DomainError
-from bot.domain.launch_fields import LaunchEdit, NewClaim
-from bot.domain.model import ClaimSubject, LaunchKind
-from bot.domain.text import clean_text, clean_url, name_key
-from bot.domain.views import Actor, ClaimView, LaunchView
+from bot.domain.inputs import LaunchEdit, NewClaim
+from bot.domain.records import Actor, ClaimRecord
+from bot.domain.text import NAME_MAX, clean_text, clean_url, name_key
+from bot.services.calendar import CalendarService
+from bot.services.calendar_ops import CalendarOps
 
 Progress = Callable[[int, int], None]
-EXPORT_PAGE = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +80,7 @@ async def _import_launch(ops: CalendarOps, entry: CatalogEntry) -> tuple[str, in
     return ("updated" if changed else "unchanged"), existing.id
 
 
-def _claim_key(view: ClaimView) -> tuple[Any, ...]:
+def _claim_key(view: ClaimRecord) -> tuple[Any, ...]:
     window = view.window
     return (
         view.subject,
@@ -106,7 +101,7 @@ def _new_claim_key(claim: NewClaim) -> tuple[Any, ...]:
         name_key(claim.feature) if claim.feature else None,
         claim.present,
         clean_url(claim.source_url),
-        clean_text(claim.author, "author", 100),
+        clean_text(claim.author, "author", NAME_MAX),
         claim.seen_at,
     )
 
@@ -125,67 +120,3 @@ async def _import_claims(
         known.add(_claim_key(view))
         added += 1
     return added
-
-
-async def export_catalog(service: CalendarService, guild_id: int) -> dict[str, Any]:
-    launches = []
-    offset = 0
-    while True:
-        page = await service.all(guild_id, offset=offset, limit=EXPORT_PAGE)
-        for view in page.items:
-            history = await service.history(guild_id, view.id)
-            launches.append(_launch_entry(view, history.claims))
-        offset += len(page.items)
-        if not page.items or offset >= page.total:
-            return {"format": FORMAT_VERSION, "launch": launches}
-
-
-def _launch_entry(view: LaunchView, claims: tuple[ClaimView, ...]) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "device": view.device,
-        "brand": view.brand,
-        "series": view.is_series,
-        "aliases": list(view.aliases),
-        "region": view.region,
-        "kind": view.kind.value,
-        "status": view.status.value,
-        "date": render_date(view.window) if view.window else None,
-        "timezone": view.timezone,
-        "confidence": view.confidence,
-        "livestream_url": view.livestream_url,
-        "partner": view.partner,
-        "note": view.note,
-        "claim": [_claim_entry(c, view.timezone) for c in claims],
-    }
-    if view.kind is LaunchKind.ANNOUNCEMENT:
-        entry.pop("kind")
-    return _without_empty(entry)
-
-
-def _claim_entry(claim: ClaimView, launch_timezone: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {"about": claim.subject.value}
-    if claim.subject is ClaimSubject.DATE and claim.window:
-        entry["date"] = render_date(claim.window)
-        if claim.window.tz != launch_timezone:
-            entry["timezone"] = claim.window.tz
-    else:
-        entry["feature"] = claim.feature
-        entry["present"] = claim.present.value if claim.present else None
-    entry.update(
-        statement=claim.statement,
-        source_url=claim.source_url,
-        source_kind=claim.source_kind.value,
-        author=claim.author,
-        seen_at=claim.seen_at.isoformat().replace("+00:00", "Z"),
-    )
-    return _without_empty(entry)
-
-
-def _without_empty(entry: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in entry.items() if v is not None and v != [] and v is not False}
-
-
-def dump_catalog(data: dict[str, Any], fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    return tomli_w.dumps(data)

@@ -1,4 +1,4 @@
-"""The audit log: every change, who made it, when, and the state before and after."""
+"""Audit log rows: every change, who made it, when, and the state before and after."""
 
 from __future__ import annotations
 
@@ -9,29 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AuditEntry
-from bot.domain.dates import render_date
-from bot.domain.views import Actor, AuditView, LaunchView
-
-
-def launch_snapshot(view: LaunchView | None) -> dict[str, Any] | None:
-    if view is None:
-        return None
-    return {
-        "device": view.device,
-        "brand": view.brand,
-        "region": view.region,
-        "kind": view.kind.value,
-        "status": view.status.value,
-        "date": render_date(view.window) if view.window else None,
-        "window_start": view.window.start.isoformat() if view.window else None,
-        "window_end": view.window.end.isoformat() if view.window else None,
-        "precision": view.window.precision.value if view.window else None,
-        "timezone": view.timezone,
-        "confidence": view.confidence,
-        "livestream_url": view.livestream_url,
-        "partner": view.partner,
-        "note": view.note,
-    }
+from bot.domain.records import Actor, AuditRecord
+from bot.domain.text import NAME_MAX
 
 
 def record(
@@ -51,7 +30,7 @@ def record(
             guild_id=guild_id,
             at=at,
             actor_id=actor.id,
-            actor_name=actor.name[:100],
+            actor_name=actor.name[:NAME_MAX],
             entity=entity,
             entity_id=entity_id,
             action=action,
@@ -63,7 +42,7 @@ def record(
 
 async def audit_for(
     session: AsyncSession, guild_id: int, entity: str, entity_id: int, limit: int = 200
-) -> tuple[AuditView, ...]:
+) -> tuple[AuditRecord, ...]:
     """The newest ``limit`` entries about one thing, oldest first."""
     rows = await session.scalars(
         select(AuditEntry)
@@ -78,7 +57,7 @@ async def audit_for(
     return tuple(
         reversed(
             [
-                AuditView(
+                AuditRecord(
                     id=r.id,
                     at=r.at,
                     actor_id=r.actor_id,

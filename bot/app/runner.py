@@ -15,12 +15,11 @@ from typing import Any
 
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.clock import Clock, utc_now
+from bot.app.endpoints import apply_endpoints
+from bot.app.launch_bot import SHUTDOWN_GRACE_SECONDS, LaunchBot
 from bot.config import Settings
-from bot.discord_bot import SHUTDOWN_GRACE_SECONDS, LaunchBot
-from bot.discord_endpoints import apply_endpoints
+from bot.domain.clock import Clock, utc_now
 from bot.runtime import Runtime
 
 log = logging.getLogger("launchbot.app")
@@ -28,10 +27,6 @@ log = logging.getLogger("launchbot.app")
 
 class StartupError(Exception):
     """A reason the bot cannot start that the operator can fix; the message says how."""
-
-
-class DatabaseUnavailable(Exception):
-    """The database could not be reached or read at start-up (the cause is chained)."""
 
 
 class BotApp:
@@ -90,10 +85,7 @@ class BotApp:
             log.info("stopped")
 
     async def _check_database(self) -> None:
-        try:
-            await self.runtime.require_current_schema()
-        except (OSError, SQLAlchemyError) as exc:
-            raise DatabaseUnavailable(str(exc)) from exc
+        await self.runtime.require_current_schema()
 
     def request_stop(self) -> None:
         self.stop_requested.set()

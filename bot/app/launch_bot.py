@@ -14,11 +14,11 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot.announce import Announcer
-from bot.clock import Clock
-from bot.command_errors import handle_command_error, reply_privately
-from bot.command_sync import sync_commands
+from bot.app.announcer import Announcer
+from bot.app.command_errors import handle_command_error, reply_privately
+from bot.app.command_sync import sync_commands
 from bot.config import Settings
+from bot.domain.clock import Clock
 from bot.runtime import Runtime
 
 log = logging.getLogger("launchbot.bot")
@@ -111,7 +111,7 @@ class LaunchBot(commands.Bot):
         self.became_ready = asyncio.Event()
         self._idle.set()
         self.synced = False
-        self.announcer = Announcer(self)
+        self.announcer = Announcer(runtime, clock)
 
     async def setup_hook(self) -> None:
         for module in pkgutil.iter_modules(cogs.__path__):
@@ -123,8 +123,7 @@ class LaunchBot(commands.Bot):
             self.tree,
             application_id=self.application_id,
             dev_guild_id=self.settings.dev_guild_id,
-            sessions=self.runtime.sessions,
-            clock=self.clock,
+            state=self.runtime.bot_state,
             force=self.force_sync,
         )
         if not self.sync_only:

@@ -14,15 +14,15 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.audit_rows import audit_for
 from bot.db.models import Brand, Device, DeviceAlias, Launch
-from bot.domain.audit import audit_for
-from bot.domain.calendar_ops import CalendarOps, LaunchQuery, triples
 from bot.domain.errors import InvalidInput
-from bot.domain.guilds import GuildDefaults
-from bot.domain.launch_fields import LaunchEdit, NewClaim, NewLaunch
-from bot.domain.model import LaunchStatus
+from bot.domain.guild_settings import GuildDefaults
+from bot.domain.inputs import LaunchEdit, NewClaim, NewLaunch
+from bot.domain.records import Actor, ClaimRecord, History, LaunchChange, LaunchRecord, Page
 from bot.domain.text import name_key
-from bot.domain.views import Actor, ClaimView, History, LaunchChange, LaunchView, Page
+from bot.domain.vocabulary import LaunchStatus
+from bot.services.calendar_ops import CalendarOps, LaunchQuery, triples
 
 FINISHED = (LaunchStatus.LAUNCHED, LaunchStatus.CANCELLED)
 MAX_PAGE = 100
@@ -33,11 +33,11 @@ class CalendarService:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Callable[[], datetime],
-        defaults: GuildDefaults | None = None,
+        defaults: GuildDefaults,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
-        self._defaults = defaults or GuildDefaults()
+        self._defaults = defaults
 
     @asynccontextmanager
     async def unit(self, guild_id: int, actor: Actor) -> AsyncIterator[CalendarOps]:
@@ -59,7 +59,7 @@ class CalendarService:
 
     async def add(
         self, guild_id: int, actor: Actor, new: NewLaunch, source: NewClaim | None = None
-    ) -> LaunchView:
+    ) -> LaunchRecord:
         async with self.unit(guild_id, actor) as ops:
             view = await ops.add(new)
             if source is not None:
@@ -132,7 +132,7 @@ class CalendarService:
 
     async def add_claim(
         self, guild_id: int, actor: Actor, launch_id: int, new: NewClaim
-    ) -> ClaimView:
+    ) -> ClaimRecord:
         async with self.unit(guild_id, actor) as ops:
             return await ops.add_claim(launch_id, new)
 
@@ -144,7 +144,7 @@ class CalendarService:
 
     # reading ---------------------------------------------------------------------------------
 
-    async def get(self, guild_id: int, launch_id: int) -> LaunchView:
+    async def get(self, guild_id: int, launch_id: int) -> LaunchRecord:
         async with self._reader(guild_id) as ops:
             return await ops.view(launch_id)
 
@@ -186,7 +186,7 @@ class CalendarService:
         async with self._reader(guild_id) as ops:
             return await _page(ops, ops.joined(), offset, limit, max_limit=10_000)
 
-    async def search(self, guild_id: int, text: str, limit: int = 25) -> list[LaunchView]:
+    async def search(self, guild_id: int, text: str, limit: int = 25) -> list[LaunchRecord]:
         """Launches whose device name, alias or brand contains ``text`` (for autocomplete)."""
         key = name_key(text)
         pattern = f"%{_escape_like(key)}%"

@@ -6,7 +6,13 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain.model import ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus, SourceKind
+from bot.domain.vocabulary import (
+    ClaimSubject,
+    FeaturePresence,
+    LaunchKind,
+    LaunchStatus,
+    SourceKind,
+)
 
 
 class Unset(enum.Enum):
@@ -61,3 +67,21 @@ class NewClaim:
     author: str | None = None
     seen_at: datetime | None = None
     confidence: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChange:
+    """What an admin changes in the server's settings; ``UNSET`` fields stay as they are."""
+
+    announce_channel_id: int | Unset | None = UNSET
+    ping_role_id: int | Unset | None = UNSET
+    editor_role_id: int | Unset | None = UNSET
+    timezone: str | Unset = UNSET
+    reminder_offsets: str | Unset = UNSET
+    digest_day: str | Unset = UNSET
+    digest_time: str | Unset = UNSET
+    change_notices: bool | Unset = UNSET
+    scheduled_events: bool | Unset = UNSET
+
+    def is_empty(self) -> bool:
+        return self == SettingsChange()

@@ -11,23 +11,24 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot import discord_limits as limits
+from bot.app import limits
+from bot.domain.clock import Clock
 from bot.domain.dates import Precision
 from bot.domain.errors import LaunchNotFound
-from bot.domain.guilds import GuildSettingsView
-from bot.domain.model import ClaimSubject, LaunchStatus
-from bot.domain.views import ClaimView, LaunchChange, LaunchView
+from bot.domain.guild_settings import GuildSettingsRecord
+from bot.domain.records import ClaimRecord, LaunchChange, LaunchRecord
+from bot.domain.vocabulary import ClaimSubject, LaunchStatus
 from bot.render.notices import change_notice
 from bot.ui.context import NO_PINGS
 
 if TYPE_CHECKING:
-    from bot.discord_bot import LaunchBot
+    from bot.runtime import Runtime
 
 log = logging.getLogger("launchbot.announce")
 EVENT_LENGTH = timedelta(hours=2)
 
 
-def wants_event(launch: LaunchView, now: datetime) -> bool:
+def wants_event(launch: LaunchRecord, now: datetime) -> bool:
     """Discord lists only future events, so a past launch keeps or gets none."""
     return (
         launch.status is LaunchStatus.CONFIRMED
@@ -38,19 +39,20 @@ def wants_event(launch: LaunchView, now: datetime) -> bool:
 
 
 class Announcer:
-    def __init__(self, bot: LaunchBot) -> None:
-        self.bot = bot
+    def __init__(self, runtime: Runtime, clock: Clock) -> None:
+        self.runtime = runtime
+        self.clock = clock
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
 
     async def after_change(
-        self, interaction: discord.Interaction, change: LaunchChange, source: ClaimView | None
+        self, interaction: discord.Interaction, change: LaunchChange, source: ClaimRecord | None
     ) -> None:
         guild = interaction.guild
         if guild is None or change.before == change.after:
             return
-        settings = await self.bot.runtime.guild_settings.get(guild.id)
+        settings = await self.runtime.guild_settings.get(guild.id)
         warnings = [
             await self._notice(guild, settings, change, source),
             await self._mirror(guild, settings, change),
@@ -65,9 +67,9 @@ class Announcer:
     async def _notice(
         self,
         guild: discord.Guild,
-        settings: GuildSettingsView,
+        settings: GuildSettingsRecord,
         change: LaunchChange,
-        source: ClaimView | None,
+        source: ClaimRecord | None,
     ) -> str | None:
         if not change.date_or_status_changed or change.before is None or change.after is None:
             return None
@@ -90,9 +92,9 @@ class Announcer:
         return None
 
     async def _source_of(
-        self, guild_id: int, before: LaunchView, new: ClaimView | None
+        self, guild_id: int, before: LaunchRecord, new: ClaimRecord | None
     ) -> str | None:
-        history = await self.bot.runtime.calendar.history(guild_id, before.id)
+        history = await self.runtime.calendar.history(guild_id, before.id)
         matching = [
             c for c in history.claims
             if c.subject is ClaimSubject.DATE and c.window == before.window
@@ -101,7 +103,7 @@ class Announcer:
         return matching[-1].author if matching else None
 
     async def _mirror(
-        self, guild: discord.Guild, settings: GuildSettingsView, change: LaunchChange
+        self, guild: discord.Guild, settings: GuildSettingsRecord, change: LaunchChange
     ) -> str | None:
         """Brings the launch's Discord event in line with the launch as it is now.
 
@@ -111,15 +113,15 @@ class Announcer:
         snapshot = change.after or change.before
         if not settings.scheduled_events or snapshot is None:
             return None
-        calendar = self.bot.runtime.calendar
+        calendar = self.runtime.calendar
         async with self._locks.setdefault((guild.id, snapshot.id), asyncio.Lock()):
             try:
-                current: LaunchView | None = await calendar.get(guild.id, snapshot.id)
+                current: LaunchRecord | None = await calendar.get(guild.id, snapshot.id)
             except LaunchNotFound:
                 current = None
             event_id = current.event_id if current is not None else snapshot.event_id
             try:
-                if current is not None and wants_event(current, self.bot.clock()):
+                if current is not None and wants_event(current, self.clock()):
                     new_id = await self._upsert_event(guild, current, event_id)
                     if new_id != event_id:
                         await calendar.set_event_id(guild.id, current.id, new_id)
@@ -128,7 +130,7 @@ class Announcer:
                     if current is not None:
                         await calendar.set_event_id(guild.id, current.id, None)
             except discord.Forbidden:
-                if await self.bot.runtime.guild_settings.warn_once_about_events(guild.id):
+                if await self.runtime.guild_settings.warn_once_about_events(guild.id):
                     return (
                         "I can't mirror confirmed launches to the server's Events tab: give me "
                         "the Create Events (or Manage Events) permission, or turn this off with "
@@ -139,7 +141,7 @@ class Announcer:
         return None
 
     async def _upsert_event(
-        self, guild: discord.Guild, launch: LaunchView, event_id: int | None
+        self, guild: discord.Guild, launch: LaunchRecord, event_id: int | None
     ) -> int:
         assert launch.window is not None
         name = limits.clip(launch.title, limits.EVENT_NAME)

@@ -8,7 +8,7 @@ from functools import lru_cache
 import discord
 from discord import app_commands
 
-from bot import discord_limits as limits
+from bot.app import limits
 
 
 @lru_cache(maxsize=1)

@@ -15,16 +15,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot import __version__
-from bot.app import BotApp, DatabaseUnavailable, StartupError
+from bot.app.runner import BotApp, StartupError
+from bot.cli.table import launch_rows, render_table
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
 from bot.domain.catalog import bundled_catalog_path, load_catalog
-from bot.domain.catalog_io import dump_catalog, export_catalog, import_catalog
+from bot.domain.catalog_writer import dump_catalog
 from bot.domain.errors import DomainError
-from bot.domain.views import Actor
+from bot.domain.records import Actor
 from bot.logs import setup_logging
-from bot.runtime import Runtime, SchemaOutOfDate
-from bot.table import launch_rows, render_table
+from bot.runtime import DatabaseUnavailable, Runtime, SchemaOutOfDate
+from bot.services.catalog_export import export_catalog
+from bot.services.catalog_import import import_catalog
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -124,6 +126,8 @@ async def _with_runtime(
         return await work(runtime)
     except SchemaOutOfDate as exc:
         raise CliError(str(exc), EXIT_SCHEMA) from None
+    except DatabaseUnavailable as exc:
+        raise CliError(_database_problem(settings, _cause(exc))) from None
     except (DBAPIError, SQLAlchemyError, OSError) as exc:
         raise CliError(_database_problem(settings, exc)) from None
     finally:
@@ -233,8 +237,7 @@ def _serve(settings: Settings, *, sync_only: bool = False) -> int:
     except StartupError as exc:
         raise CliError(str(exc)) from None
     except DatabaseUnavailable as exc:
-        cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
-        raise CliError(_database_problem(settings, cause)) from None
+        raise CliError(_database_problem(settings, _cause(exc))) from None
     except SchemaOutOfDate as exc:
         raise CliError(str(exc), EXIT_SCHEMA) from None
     except (DBAPIError, SQLAlchemyError) as exc:
@@ -243,6 +246,10 @@ def _serve(settings: Settings, *, sync_only: bool = False) -> int:
         raise CliError(f"cannot talk to Discord at {settings.api_base}: {exc}") from None
     except OSError as exc:
         raise CliError(f"cannot reach a service the bot needs: {exc}") from None
+
+
+def _cause(exc: DatabaseUnavailable) -> Exception:
+    return exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
 
 
 def _database_problem(settings: Settings, exc: Exception) -> str:

@@ -5,6 +5,18 @@ from __future__ import annotations
 import enum
 
 
+class Precision(enum.StrEnum):
+    """How precisely a date is known: an exact time, or a day, part of a month ... a year."""
+
+    EXACT = "exact"
+    DAY = "day"
+    PART_OF_MONTH = "part_of_month"
+    MONTH = "month"
+    QUARTER = "quarter"
+    HALF = "half"
+    YEAR = "year"
+
+
 class LaunchStatus(enum.StrEnum):
     RUMORED = "rumored"
     TEASED = "teased"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.dates import render_short
-from bot.domain.views import LaunchView
+from bot.domain.records import LaunchRecord
 
 HEADERS = ("#", "Device", "Brand", "Region", "Kind", "Status", "Date", "Conf.")
 MAX_CELL = 40
@@ -16,7 +16,7 @@ def _cell(text: str) -> str:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
-def launch_rows(launches: Sequence[LaunchView]) -> list[tuple[str, ...]]:
+def launch_rows(launches: Sequence[LaunchRecord]) -> list[tuple[str, ...]]:
     return [
         (
             str(v.id),

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from bot.db.models import Claim
-from bot.domain.dates import render_date, window_from_record
-from bot.domain.views import ClaimView
+from bot.domain.dates import window_from_record
+from bot.domain.records import ClaimRecord
 
 
-def claim_view(row: Claim) -> ClaimView:
+def claim_record(row: Claim) -> ClaimRecord:
     window = None
     if row.window_start and row.window_end and row.precision:
         window = window_from_record(
             row.window_start, row.window_end, row.precision.value, row.timezone or "UTC"
         )
-    return ClaimView(
+    return ClaimRecord(
         id=row.id,
         launch_id=row.launch_id,
         subject=row.subject,
@@ -29,18 +29,3 @@ def claim_view(row: Claim) -> ClaimView:
         recorded_by=row.recorded_by,
         confidence=row.confidence,
     )
-
-
-def claim_snapshot(view: ClaimView) -> dict[str, object]:
-    return {
-        "launch_id": view.launch_id,
-        "subject": view.subject.value,
-        "date": render_date(view.window) if view.window else None,
-        "feature": view.feature,
-        "present": view.present.value if view.present else None,
-        "statement": view.statement,
-        "source_url": view.source_url,
-        "source_kind": view.source_kind.value,
-        "author": view.author,
-        "seen_at": view.seen_at.isoformat(),
-    }

@@ -1,0 +1,1 @@
+"""The `launchbot` command line."""

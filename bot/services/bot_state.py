@@ -1,0 +1,27 @@
+"""Facts about the bot itself that must survive restarts (not about any server)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db.models import BotState
+from bot.domain.clock import Clock
+
+
+class BotStateService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def get(self, key: str) -> str | None:
+        async with self._sessions() as session:
+            row = await session.get(BotState, key)
+            return None if row is None else row.value
+
+    async def set(self, key: str, value: str) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await session.get(BotState, key)
+            if row is None:
+                session.add(BotState(key=key, value=value, updated_at=self._clock()))
+            else:
+                row.value, row.updated_at = value, self._clock()
