@@ -9,11 +9,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import limits
+from bot.domain.calendar_query import PageRequest, UpcomingFilter
 from bot.domain.catalog import bundled_catalog_path, load_catalog
 from bot.domain.errors import InvalidInput
 from bot.domain.inputs import UNSET, LaunchEdit, NewClaim, NewLaunch, Unset
 from bot.domain.periods import WINDOWS, window_bounds
-from bot.domain.records import ClaimRecord, LaunchChange, Page
+from bot.domain.records import LaunchChange, Page
 from bot.domain.text import CONFIDENCE_MAX, NAME_MAX, source_name_from
 from bot.domain.vocabulary import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
 from bot.render.launch_card import launch_card
@@ -80,26 +81,15 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         super().__init__()
 
     async def _show_change(
-        self,
-        interaction: discord.Interaction,
-        change: LaunchChange,
-        verb: str,
-        source: ClaimRecord | None = None,
+        self, interaction: discord.Interaction, change: LaunchChange, verb: str
     ) -> None:
         assert change.after is not None
-        claims = (
-            await self.bot.runtime.calendar.history(change.after.guild_id, change.after.id)
-        ).claims
         await interaction.response.send_message(
             f"{verb} **{discord.utils.escape_markdown(change.after.title)}**.",
-            embed=launch_card(change.after, claims),
+            embed=launch_card(change.after, change.claims),
             allowed_mentions=NO_PINGS,
         )
-        await self.bot.announcer.after_change(interaction, change, source)
-
-    async def _latest_source(self, guild_id: int, launch_id: int) -> ClaimRecord | None:
-        claims = (await self.bot.runtime.calendar.history(guild_id, launch_id)).claims
-        return claims[-1] if claims else None
+        await self.bot.announcer.after_change(interaction, change)
 
     @app_commands.command(name="add", description="Add a launch to the calendar")
     @app_commands.describe(
@@ -134,7 +124,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         livestream_url: str | None = None,
         partner: str | None = None,
     ) -> None:
-        guild_id = await ensure_editor(interaction)
+        guild_id = guild_id_of(interaction)
         _source_needs_date(source_url, author, date)
         new = NewLaunch(
             device=device,
@@ -149,8 +139,8 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
             partner=partner,
         )
         source = _source(source_url, source_kind, author, date, timezone) if date else None
-        view = await self.bot.runtime.calendar.add(guild_id, actor_of(interaction), new, source)
-        await self._show_change(interaction, LaunchChange(None, view), "Added")
+        change = await self.bot.runtime.calendar.add(guild_id, actor_of(interaction), new, source)
+        await self._show_change(interaction, change, "Added")
 
     @app_commands.command(name="edit", description="Change details of a launch")
     @app_commands.describe(launch=LAUNCH, date=DATE, timezone=ZONE, clear="Remove one detail")
@@ -170,7 +160,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         note: str | None = None,
         clear: str | None = None,
     ) -> None:
-        guild_id = await ensure_editor(interaction)
+        guild_id = guild_id_of(interaction)
         edit = LaunchEdit(
             date=_changed("date", date, clear),
             timezone=UNSET if timezone is None else timezone,
@@ -209,15 +199,19 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         timezone: str | None = None,
         author: str | None = None,
     ) -> None:
-        guild_id = await ensure_editor(interaction)
-        launch_id = launch_id_from(launch)
-        current = await self.bot.runtime.calendar.get(guild_id, launch_id)
-        source = _source(source_url, SourceKind.OFFICIAL, author or current.brand, date, timezone)
-        change = await self.bot.runtime.calendar.confirm(
-            guild_id, actor_of(interaction), launch_id, date, source, timezone
+        source = NewClaim(
+            subject=ClaimSubject.DATE,
+            source_kind=SourceKind.OFFICIAL,
+            date=date,
+            timezone=timezone,
+            source_url=source_url,
+            author=author,
         )
-        latest = await self._latest_source(guild_id, launch_id) if source else None
-        await self._show_change(interaction, change, "Confirmed", latest)
+        change = await self.bot.runtime.calendar.confirm(
+            guild_id_of(interaction), actor_of(interaction), launch_id_from(launch), date, source,
+            timezone,
+        )  # fmt: skip
+        await self._show_change(interaction, change, "Confirmed")
 
     @app_commands.command(name="postpone", description="Mark a launch as postponed")
     @app_commands.describe(launch=LAUNCH, date="The new date, if known", source_url="Source")
@@ -231,23 +225,19 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         source_kind: SourceKind = SourceKind.MEDIA,
         author: str | None = None,
     ) -> None:
-        guild_id = await ensure_editor(interaction)
         _source_needs_date(source_url, author, date)
-        launch_id = launch_id_from(launch)
         source = _source(source_url, source_kind, author, date, None) if date else None
         change = await self.bot.runtime.calendar.postpone(
-            guild_id, actor_of(interaction), launch_id, date, source
+            guild_id_of(interaction), actor_of(interaction), launch_id_from(launch), date, source
         )
-        latest = await self._latest_source(guild_id, launch_id) if source else None
-        await self._show_change(interaction, change, "Postponed", latest)
+        await self._show_change(interaction, change, "Postponed")
 
     @app_commands.command(name="cancel", description="Mark a launch as cancelled")
     @app_commands.describe(launch=LAUNCH)
     @app_commands.autocomplete(launch=launch_autocomplete)
     async def cancel(self, interaction: discord.Interaction, launch: str) -> None:
-        guild_id = await ensure_editor(interaction)
         change = await self.bot.runtime.calendar.cancel(
-            guild_id, actor_of(interaction), launch_id_from(launch)
+            guild_id_of(interaction), actor_of(interaction), launch_id_from(launch)
         )
         await self._show_change(interaction, change, "Cancelled")
 
@@ -257,9 +247,8 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
     async def launched(
         self, interaction: discord.Interaction, launch: str, date: str | None = None
     ) -> None:
-        guild_id = await ensure_editor(interaction)
         change = await self.bot.runtime.calendar.mark_launched(
-            guild_id, actor_of(interaction), launch_id_from(launch), date
+            guild_id_of(interaction), actor_of(interaction), launch_id_from(launch), date
         )
         await self._show_change(interaction, change, "Launched:")
 
@@ -282,9 +271,9 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
     @app_commands.autocomplete(launch=launch_autocomplete)
     async def info(self, interaction: discord.Interaction, launch: str) -> None:
         guild_id = guild_id_of(interaction)
-        history = await self.bot.runtime.calendar.history(guild_id, launch_id_from(launch))
+        card = await self.bot.runtime.calendar.card(guild_id, launch_id_from(launch))
         await interaction.response.send_message(
-            embed=launch_card(history.launch, history.claims), allowed_mentions=NO_PINGS
+            embed=launch_card(card.launch, card.claims), allowed_mentions=NO_PINGS
         )
 
     @app_commands.command(name="history", description="Who said which date, when and where")
@@ -318,20 +307,12 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         guild_id = guild_id_of(interaction)
         calendar = self.bot.runtime.calendar
         start, end = window_bounds(within, self.bot.clock())
+        wanted = UpcomingFilter(start=start, end=end, brand=brand, status=status, region=region)
 
-        async def fetch(offset: int) -> Page:
-            return await calendar.upcoming(
-                guild_id,
-                start=start,
-                end=end,
-                brand=brand,
-                status=status,
-                region=region,
-                offset=offset,
-                limit=PAGE_SIZE,
-            )
+        async def fetch(page: PageRequest) -> Page:
+            return await calendar.upcoming(guild_id, wanted, page)
 
-        first = await fetch(0)
+        first = await fetch(PageRequest(limit=PAGE_SIZE))
         title = limits.clip(
             "Upcoming launches" + (f" · {brand}" if brand else ""), limits.EMBED_TITLE
         )

@@ -19,7 +19,6 @@ from bot.ui.context import (
     NO_PINGS,
     actor_of,
     bot_of,
-    ensure_editor,
     guild_id_of,
     launch_autocomplete,
     launch_id_from,
@@ -103,14 +102,13 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
             author=author,
             confidence=confidence,
         )
-        calendar = self.bot.runtime.calendar
-        claim = await calendar.add_claim(
+        added = await self.bot.runtime.calendar.add_claim(
             guild_id, actor_of(interaction), launch_id_from(launch), new
         )
-        target = await calendar.get(guild_id, claim.launch_id)
+        title = discord.utils.escape_markdown(added.launch.title)
         await interaction.response.send_message(
-            f"Recorded claim #{claim.id} for **{discord.utils.escape_markdown(target.title)}** "
-            f"(the launch itself is unchanged):\n{claim_line(claim)}",
+            f"Recorded claim #{added.claim.id} for **{title}** "
+            f"(the launch itself is unchanged):\n{claim_line(added.claim)}",
             allowed_mentions=NO_PINGS,
         )
 
@@ -118,20 +116,19 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
     @app_commands.describe(launch="Pick a launch", claim="Pick one of its date claims")
     @app_commands.autocomplete(launch=launch_autocomplete, claim=claim_autocomplete)
     async def adopt(self, interaction: discord.Interaction, launch: str, claim: str) -> None:
-        guild_id = await ensure_editor(interaction)
-        launch_id = launch_id_from(launch)
-        claim_id = launch_id_from(claim, "claim")
-        calendar = self.bot.runtime.calendar
-        change = await calendar.adopt_claim(guild_id, actor_of(interaction), launch_id, claim_id)
-        history = await calendar.history(guild_id, launch_id)
-        source = next((c for c in history.claims if c.id == claim_id), None)
-        assert change.after is not None
+        change = await self.bot.runtime.calendar.adopt_claim(
+            guild_id_of(interaction),
+            actor_of(interaction),
+            launch_id_from(launch),
+            launch_id_from(claim, "claim"),
+        )
+        assert change.after is not None and change.source is not None
         name = discord.utils.escape_markdown(change.after.title)
         await interaction.response.send_message(
-            f"**{name}** now uses claim #{claim_id}'s date.",
+            f"**{name}** now uses claim #{change.source.id}'s date.",
             allowed_mentions=NO_PINGS,
         )
-        await self.bot.announcer.after_change(interaction, change, source)
+        await self.bot.announcer.after_change(interaction, change)
 
 
 async def setup(bot: LaunchBot) -> None:

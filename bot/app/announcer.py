@@ -14,10 +14,8 @@ import discord
 from bot.app import limits
 from bot.domain.clock import Clock
 from bot.domain.dates import Precision
-from bot.domain.errors import LaunchNotFound
-from bot.domain.guild_settings import GuildSettingsRecord
-from bot.domain.records import ClaimRecord, LaunchChange, LaunchRecord
-from bot.domain.vocabulary import ClaimSubject, LaunchStatus
+from bot.domain.records import LaunchChange, LaunchRecord
+from bot.domain.vocabulary import LaunchStatus
 from bot.render.notices import change_notice
 from bot.ui.context import NO_PINGS
 
@@ -46,17 +44,13 @@ class Announcer:
             weakref.WeakValueDictionary()
         )
 
-    async def after_change(
-        self, interaction: discord.Interaction, change: LaunchChange, source: ClaimRecord | None
-    ) -> None:
+    async def after_change(self, interaction: discord.Interaction, change: LaunchChange) -> None:
+        """Everything here comes from the change itself; only the event mirror touches the
+        database again, and only when a Discord event is involved."""
         guild = interaction.guild
-        if guild is None or change.before == change.after:
+        if guild is None or not change.changed:
             return
-        settings = await self.runtime.guild_settings.get(guild.id)
-        warnings = [
-            await self._notice(guild, settings, change, source),
-            await self._mirror(guild, settings, change),
-        ]
+        warnings = [await self._notice(guild, change), await self._mirror(guild, change)]
         text = "\n".join(w for w in warnings if w)
         if text:
             try:
@@ -64,13 +58,8 @@ class Announcer:
             except discord.HTTPException as exc:
                 log.warning("could not tell the editor: %s", exc)
 
-    async def _notice(
-        self,
-        guild: discord.Guild,
-        settings: GuildSettingsRecord,
-        change: LaunchChange,
-        source: ClaimRecord | None,
-    ) -> str | None:
+    async def _notice(self, guild: discord.Guild, change: LaunchChange) -> str | None:
+        settings = change.settings
         if not change.date_or_status_changed or change.before is None or change.after is None:
             return None
         if not settings.change_notices or settings.announce_channel_id is None:
@@ -78,8 +67,7 @@ class Announcer:
         channel = guild.get_channel(settings.announce_channel_id)
         if not isinstance(channel, discord.TextChannel):
             return "The announce channel is gone; set a new one with /settings set."
-        before_source = await self._source_of(guild.id, change.before, source)
-        text = change_notice(change.before, change.after, before_source, source)
+        text = change_notice(change.before, change.after, change.previous_source, change.source)
         try:
             await channel.send(text, allowed_mentions=NO_PINGS)
         except discord.Forbidden:
@@ -91,46 +79,37 @@ class Announcer:
             return "Discord did not accept the change notice; the change itself is saved."
         return None
 
-    async def _source_of(
-        self, guild_id: int, before: LaunchRecord, new: ClaimRecord | None
-    ) -> str | None:
-        history = await self.runtime.calendar.history(guild_id, before.id)
-        matching = [
-            c for c in history.claims
-            if c.subject is ClaimSubject.DATE and c.window == before.window
-            and (new is None or c.id != new.id)
-        ]  # fmt: skip
-        return matching[-1].author if matching else None
-
-    async def _mirror(
-        self, guild: discord.Guild, settings: GuildSettingsRecord, change: LaunchChange
-    ) -> str | None:
+    async def _mirror(self, guild: discord.Guild, change: LaunchChange) -> str | None:
         """Brings the launch's Discord event in line with the launch as it is now.
 
         It reads the current state rather than trusting the change, under a per-launch lock, so
-        quick successive edits cannot leave a stale or duplicate event behind.
+        quick successive edits cannot leave a stale or duplicate event behind. A change that no
+        event was ever part of (before or after) has nothing to mirror.
         """
         snapshot = change.after or change.before
-        if not settings.scheduled_events or snapshot is None:
+        if not change.settings.scheduled_events or snapshot is None:
             return None
-        calendar = self.runtime.calendar
-        async with self._locks.setdefault((guild.id, snapshot.id), asyncio.Lock()):
-            try:
-                current: LaunchRecord | None = await calendar.get(guild.id, snapshot.id)
-            except LaunchNotFound:
-                current = None
+        now = self.clock()
+        states = [s for s in (change.before, change.after) if s is not None]
+        if not any(wants_event(s, now) or s.event_id is not None for s in states):
+            return None
+        async with (
+            self._locks.setdefault((guild.id, snapshot.id), asyncio.Lock()),
+            self.runtime.calendar.event_mirror(guild.id) as stored,
+        ):
+            current = await stored.current(snapshot.id)
             event_id = current.event_id if current is not None else snapshot.event_id
             try:
-                if current is not None and wants_event(current, self.clock()):
+                if current is not None and wants_event(current, now):
                     new_id = await self._upsert_event(guild, current, event_id)
                     if new_id != event_id:
-                        await calendar.set_event_id(guild.id, current.id, new_id)
+                        await stored.set_event_id(current.id, new_id)
                 elif event_id is not None:
                     await self._drop_event(guild, event_id)
                     if current is not None:
-                        await calendar.set_event_id(guild.id, current.id, None)
+                        await stored.set_event_id(current.id, None)
             except discord.Forbidden:
-                if await self.runtime.guild_settings.warn_once_about_events(guild.id):
+                if await stored.warn_once_about_events():
                     return (
                         "I can't mirror confirmed launches to the server's Events tab: give me "
                         "the Create Events (or Manage Events) permission, or turn this off with "

@@ -19,6 +19,7 @@ from bot.app.runner import BotApp, StartupError
 from bot.cli.table import launch_rows, render_table
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
+from bot.domain.calendar_query import PageRequest
 from bot.domain.catalog import bundled_catalog_path, load_catalog
 from bot.domain.catalog_writer import dump_catalog
 from bot.domain.errors import DomainError
@@ -31,6 +32,7 @@ from bot.services.catalog_import import import_catalog
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_SCHEMA = 3
+LIST_LIMIT = 100
 
 TOKEN_HELP = """\
 launchbot: DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
@@ -155,14 +157,20 @@ async def _db_current(runtime: Runtime) -> int:
 def _list(guild: int, show_all: bool) -> Callable[[Runtime], Awaitable[int]]:
     async def work(runtime: Runtime) -> int:
         calendar = runtime.calendar
-        page = await (calendar.all(guild) if show_all else calendar.upcoming(guild, limit=100))
-        if not page.items:
+        if show_all:
+            listing = await calendar.all(guild)
+            items, total, counted = listing.items, listing.total, str(listing.total)
+        else:
+            upcoming = await calendar.upcoming(guild, page=PageRequest(limit=LIST_LIMIT))
+            items, total = upcoming.items, upcoming.total
+            counted = str(total) if upcoming.total_exact else f"more than {total:,}"
+        if not items:
             hint = "" if show_all else " (use --all to include past launches)"
             print(f"no launches in server {guild}{hint}")
             return 0
-        print(render_table(launch_rows(page.items)))
-        if page.total > len(page.items):
-            print(f"showing {len(page.items)} of {page.total}")
+        print(render_table(launch_rows(items)))
+        if total > len(items):
+            print(f"showing {len(items)} of {counted}")
         return 0
 
     return work

@@ -1,10 +1,83 @@
-"""Claim rows as read models and as audit snapshots."""
+"""Launch and claim rows as records."""
 
 from __future__ import annotations
 
-from bot.db.models import Claim
-from bot.domain.dates import window_from_record
-from bot.domain.records import ClaimRecord
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch
+from bot.domain.dates import DateWindow, window_from_record
+from bot.domain.records import ClaimRecord, LaunchRecord
+
+LaunchRow = tuple[Launch, Device, Brand]
+
+
+def triples(result: Iterable[Any]) -> list[LaunchRow]:
+    return [(row[0], row[1], row[2]) for row in result]
+
+
+def launch_window(row: Launch) -> DateWindow | None:
+    if row.window_start is None or row.window_end is None or row.precision is None:
+        return None
+    return window_from_record(row.window_start, row.window_end, row.precision.value, row.timezone)
+
+
+def launch_record(
+    launch: Launch, device: Device, brand: Brand, aliases: Sequence[str] = ()
+) -> LaunchRecord:
+    return LaunchRecord(
+        id=launch.id,
+        guild_id=launch.guild_id,
+        device_id=device.id,
+        device=device.name,
+        brand=brand.name,
+        is_series=device.is_series,
+        aliases=tuple(aliases),
+        region=launch.region,
+        kind=launch.kind,
+        status=launch.status,
+        window=launch_window(launch),
+        timezone=launch.timezone,
+        confidence=launch.confidence,
+        livestream_url=launch.livestream_url,
+        partner=launch.partner,
+        note=launch.note,
+        created_at=launch.created_at,
+        updated_at=launch.updated_at,
+        event_id=launch.discord_event_id,
+    )
+
+
+async def aliases_of(
+    session: AsyncSession, guild_id: int, device_ids: Iterable[int]
+) -> dict[int, list[str]]:
+    """Each device's aliases, oldest first, in one query."""
+    wanted = set(device_ids)
+    found: dict[int, list[str]] = {}
+    if not wanted:
+        return found
+    rows = await session.execute(
+        select(DeviceAlias.device_id, DeviceAlias.alias)
+        .where(DeviceAlias.guild_id == guild_id, DeviceAlias.device_id.in_(wanted))
+        .order_by(DeviceAlias.id)
+    )
+    for device_id, alias in rows:
+        found.setdefault(device_id, []).append(alias)
+    return found
+
+
+async def launch_records(
+    session: AsyncSession, guild_id: int, rows: Sequence[LaunchRow], *, with_aliases: bool = True
+) -> list[LaunchRecord]:
+    """Records for joined rows; aliases cost one more query, so lists that never show them skip
+    it."""
+    aliases = (
+        await aliases_of(session, guild_id, (d.id for _, d, _ in rows)) if with_aliases else {}
+    )
+    return [launch_record(launch, d, b, aliases.get(d.id, ())) for launch, d, b in rows]
 
 
 def claim_record(row: Claim) -> ClaimRecord:

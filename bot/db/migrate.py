@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import migrations
 
@@ -57,8 +58,7 @@ async def _migrate(engine: AsyncEngine, action: Callable[[Config], None]) -> Non
     async with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
-            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            await conn.commit()
+            await _sqlite_foreign_keys(conn, on=False)
         try:
             async with conn.begin():
                 await conn.run_sync(run)
@@ -68,8 +68,15 @@ async def _migrate(engine: AsyncEngine, action: Callable[[Config], None]) -> Non
                         raise RuntimeError(f"migration left broken references: {broken[:5]}")
         finally:
             if sqlite:
-                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-                await conn.commit()
+                await _sqlite_foreign_keys(conn, on=True)
+
+
+async def _sqlite_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:
+    """The pragma is ignored inside a transaction, so it goes to the driver directly, outside
+    the one SQLAlchemy would begin."""
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
 async def upgrade(engine: AsyncEngine, target: str = "head") -> None:

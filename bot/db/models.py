@@ -151,7 +151,7 @@ class Launch(Base):
             " AND window_start < window_end)",
             name="window",
         ),
-        Index("ix_launches_guild_window", "guild_id", "window_start", "id"),
+        Index("ix_launches_guild_calendar", "guild_id", "window_start", "window_end", "id"),
         {"sqlite_autoincrement": True},
     )
 

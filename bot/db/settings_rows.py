@@ -48,3 +48,19 @@ def new_settings_row(guild_id: int, defaults: GuildDefaults, now: datetime) -> G
         created_at=now,
         updated_at=now,
     )
+
+
+async def mark_events_warned(
+    session: AsyncSession, guild_id: int, defaults: GuildDefaults, now: datetime
+) -> bool:
+    """Records that the server was told about the missing events permission; True the first
+    time only."""
+    row = await session.get(GuildSettings, guild_id)
+    if row is None:
+        row = new_settings_row(guild_id, defaults, now)
+        session.add(row)
+    if row.events_permission_warned:
+        return False
+    row.events_permission_warned = True
+    await session.flush()
+    return True

@@ -17,6 +17,7 @@ from bot.domain.vocabulary import Precision
 from bot.domain.zones import ZONE_HINT, canonical_zone_name, offset_name, zone_for
 
 __all__ = [
+    "LONGEST_WINDOW",
     "ZONE_HINT",
     "DateWindow",
     "Precision",
@@ -41,6 +42,9 @@ class DateWindow:
 
 
 MIN_YEAR, MAX_YEAR = 1970, 2200
+LONGEST_WINDOW = timedelta(days=367)
+"""No window is longer (a leap year, plus a zone's offset change): a launch whose window ends
+after a moment starts after that moment less this, which lets a query seek on window_start."""
 MAX_LENGTH = 200
 EXAMPLES = (
     '"2021-12-28 19:30 Asia/Shanghai", "Dec 28 2021 7:30 pm UTC+8", "28 December 2021", '

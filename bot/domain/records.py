@@ -1,4 +1,4 @@
-"""Read models returned by the domain: plain frozen data, safe to use after the session ends."""
+"""Read records and results: plain frozen data, safe to use after the session ends."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.dates import DateWindow
+from bot.domain.guild_settings import GuildSettingsRecord
+from bot.domain.permissions import MemberFacts
 from bot.domain.vocabulary import (
     ClaimSubject,
     FeaturePresence,
@@ -18,10 +20,12 @@ from bot.domain.vocabulary import (
 
 @dataclass(frozen=True, slots=True)
 class Actor:
-    """Who makes a change: a Discord user id and display name, or the command line."""
+    """Who makes a change: a Discord member (with the facts that decide what they may do), or
+    the command line, which has no member facts and may do anything."""
 
     id: int | None
     name: str
+    member: MemberFacts | None = None
 
     @classmethod
     def cli(cls) -> Actor:
@@ -92,16 +96,54 @@ class AuditRecord:
 
 @dataclass(frozen=True, slots=True)
 class LaunchChange:
-    """A launch before and after a change: ``before`` is None on add, ``after`` on remove."""
+    """What a write did, with everything a caller needs to answer without reading it back.
+
+    ``before`` is None on add and ``after`` on remove. ``claims`` are the launch's claims after
+    the change, oldest first; ``source`` is the claim behind the new state (one just recorded, or
+    the one adopted); ``settings`` are the server's settings as read in the same transaction.
+    """
 
     before: LaunchRecord | None
     after: LaunchRecord | None
+    settings: GuildSettingsRecord
+    claims: tuple[ClaimRecord, ...] = ()
+    source: ClaimRecord | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
 
     @property
     def date_or_status_changed(self) -> bool:
         if self.before is None or self.after is None:
             return False
         return (self.before.window, self.before.status) != (self.after.window, self.after.status)
+
+    @property
+    def previous_source(self) -> str | None:
+        """Who stood behind the date the launch had before: the newest date claim matching it."""
+        if self.before is None or self.before.window is None:
+            return None
+        matching = [
+            c for c in self.claims
+            if c.subject is ClaimSubject.DATE and c.window == self.before.window
+            and (self.source is None or c.id != self.source.id)
+        ]  # fmt: skip
+        return matching[-1].author if matching else None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimAdded:
+    launch: LaunchRecord
+    claim: ClaimRecord
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchCard:
+    """A launch with its claims (no audit log): what the launch card shows."""
+
+    launch: LaunchRecord
+    claims: tuple[ClaimRecord, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +154,45 @@ class History:
 
 
 @dataclass(frozen=True, slots=True)
+class CalendarKey:
+    """Where a launch sits in calendar order: by window start, then end, then id."""
+
+    start: datetime
+    end: datetime
+    id: int
+
+    @classmethod
+    def of(cls, launch: LaunchRecord) -> CalendarKey:
+        if launch.window is None:
+            raise ValueError("an undated launch has no place in the upcoming calendar")
+        return cls(launch.window.start, launch.window.end, launch.id)
+
+
+@dataclass(frozen=True, slots=True)
 class Page:
+    """One page of the upcoming calendar.
+
+    ``total`` counts the matching launches up to a cap; ``total_exact`` is False past it.
+    ``number`` is the 1-based page number when it is known (it is not, counting back from the
+    last page of a list longer than the cap).
+    """
+
     items: tuple[LaunchRecord, ...]
     total: int
-    offset: int
+    total_exact: bool
+    number: int | None
+    has_previous: bool
+    has_next: bool
     limit: int
+
+    @property
+    def pages(self) -> int | None:
+        return -(-self.total // self.limit) if self.total_exact else None
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """Every launch of a server, a slice at a time (the command line and exports)."""
+
+    items: tuple[LaunchRecord, ...]
+    total: int

@@ -27,15 +27,27 @@ def upcoming_page(page: Page, title: str = "Upcoming launches") -> discord.Embed
             f"{when_short(launch.window)} · {launch.status.value}"
         )
     embed.description = limits.clip("\n".join(lines), limits.EMBED_DESCRIPTION)
-    pages = max(1, -(-page.total // page.limit))
-    number = page.offset // page.limit + 1
     note = (
         f" · {APPROX} marks an approximate date"
         if any(v.window and v.window.precision.value != "exact" for v in page.items)
         else ""
     )
-    embed.set_footer(text=f"Page {number} of {pages} · {page.total} launches{note}")
+    embed.set_footer(text=f"{_position(page)} · {_count(page)}{note}")
     return embed
+
+
+def _position(page: Page) -> str:
+    if page.number is not None and page.pages is not None:
+        return f"Page {page.number} of {max(1, page.pages)}"
+    if page.number is not None:
+        return f"Page {page.number}"
+    return "Last page" if not page.has_next else "Near the end"
+
+
+def _count(page: Page) -> str:
+    if not page.total_exact:
+        return f"more than {page.total:,} launches"
+    return f"{page.total} launch" + ("" if page.total == 1 else "es")
 
 
 def _audit_line(entry: AuditRecord) -> str:

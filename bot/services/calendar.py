@@ -1,38 +1,52 @@
 """The calendar service: the one entry point for reading and changing a server's launches.
 
 Every call takes the guild id first and only ever touches that guild's rows. Each change runs in
-its own transaction and is written to the audit log.
+its own transaction, is written to the audit log, and returns what the caller shows next; each
+read is one session.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.db import launch_queries as q
 from bot.db.audit_rows import audit_for
-from bot.db.models import Brand, Device, DeviceAlias, Launch
-from bot.domain.errors import InvalidInput
+from bot.db.engine import begin_write
+from bot.db.launch_rows import claim_record, launch_records
+from bot.db.settings_rows import load_guild_settings
+from bot.domain.calendar_query import COUNT_CAP, MAX_PAGE, PageRequest, Turn, UpcomingFilter
+from bot.domain.clock import Clock
+from bot.domain.errors import InvalidInput, LaunchNotFound
 from bot.domain.guild_settings import GuildDefaults
 from bot.domain.inputs import LaunchEdit, NewClaim, NewLaunch
-from bot.domain.records import Actor, ClaimRecord, History, LaunchChange, LaunchRecord, Page
-from bot.domain.text import name_key
+from bot.domain.permissions import require_editor
+from bot.domain.records import (
+    Actor,
+    ClaimAdded,
+    ClaimRecord,
+    History,
+    LaunchCard,
+    LaunchChange,
+    LaunchRecord,
+    Listing,
+    Page,
+)
 from bot.domain.vocabulary import LaunchStatus
-from bot.services.calendar_ops import CalendarOps, LaunchQuery, triples
+from bot.services.event_mirror import StoredEvents
+from bot.services.launch_writer import LaunchWriter
 
-FINISHED = (LaunchStatus.LAUNCHED, LaunchStatus.CANCELLED)
-MAX_PAGE = 100
+CONFLICT = "Someone else changed the same thing at the same moment; please try again."
 
 
 class CalendarService:
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        clock: Callable[[], datetime],
+        clock: Clock,
         defaults: GuildDefaults,
     ) -> None:
         self._sessions = sessions
@@ -40,37 +54,34 @@ class CalendarService:
         self._defaults = defaults
 
     @asynccontextmanager
-    async def unit(self, guild_id: int, actor: Actor) -> AsyncIterator[CalendarOps]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
+    async def unit(
+        self, guild_id: int, actor: Actor, *, editor: bool = True
+    ) -> AsyncIterator[LaunchWriter]:
+        """One transaction: committed when the block ends, rolled back if it raises. With
+        ``editor``, a member must be allowed to edit launches (checked in the same transaction)."""
         try:
             async with self._sessions() as session, session.begin():
-                yield CalendarOps(session, guild_id, actor, self._clock, self._defaults)
+                await begin_write(session)
+                writer = LaunchWriter(session, guild_id, actor, self._clock, self._defaults)
+                if editor:
+                    await writer.require_editor()
+                yield writer
         except IntegrityError:
-            raise InvalidInput(
-                "Someone else changed the same thing at the same moment; please try again."
-            ) from None
+            raise InvalidInput(CONFLICT) from None
 
-    @asynccontextmanager
-    async def _reader(self, guild_id: int) -> AsyncIterator[CalendarOps]:
-        async with self._sessions() as session:
-            yield CalendarOps(session, guild_id, Actor.cli(), self._clock, self._defaults)
-
-    # changes ---------------------------------------------------------------------------------
+    # changes ----------------------------------------------------------------------------------
 
     async def add(
         self, guild_id: int, actor: Actor, new: NewLaunch, source: NewClaim | None = None
-    ) -> LaunchRecord:
-        async with self.unit(guild_id, actor) as ops:
-            view = await ops.add(new)
-            if source is not None:
-                await ops.add_claim(view.id, source)
-            return view
+    ) -> LaunchChange:
+        async with self.unit(guild_id, actor) as writer:
+            return await writer.add(new, source)
 
     async def edit(
         self, guild_id: int, actor: Actor, launch_id: int, edit: LaunchEdit
     ) -> LaunchChange:
-        async with self.unit(guild_id, actor) as ops:
-            return await ops.edit(launch_id, edit)
+        async with self.unit(guild_id, actor) as writer:
+            return await writer.edit(launch_id, edit)
 
     async def _status(
         self,
@@ -78,15 +89,14 @@ class CalendarService:
         actor: Actor,
         launch_id: int,
         status: LaunchStatus,
-        date: str | None,
-        source: NewClaim | None,
+        date: str | None = None,
+        source: NewClaim | None = None,
         timezone: str | None = None,
     ) -> LaunchChange:
-        async with self.unit(guild_id, actor) as ops:
-            change = await ops.set_status(launch_id, status, date, timezone=timezone)
-            if source is not None:
-                await ops.add_claim(launch_id, source)
-            return change
+        async with self.unit(guild_id, actor) as writer:
+            return await writer.set_status(
+                launch_id, status, date, timezone=timezone, source=source
+            )
 
     async def confirm(
         self,
@@ -97,6 +107,7 @@ class CalendarService:
         source: NewClaim | None = None,
         timezone: str | None = None,
     ) -> LaunchChange:
+        """An official source without an author is credited to the launch's brand."""
         return await self._status(
             guild_id, actor, launch_id, LaunchStatus.CONFIRMED, date, source, timezone
         )
@@ -104,7 +115,7 @@ class CalendarService:
     async def tease(
         self, guild_id: int, actor: Actor, launch_id: int, date: str | None = None
     ) -> LaunchChange:
-        return await self._status(guild_id, actor, launch_id, LaunchStatus.TEASED, date, None)
+        return await self._status(guild_id, actor, launch_id, LaunchStatus.TEASED, date)
 
     async def postpone(
         self,
@@ -124,169 +135,145 @@ class CalendarService:
     async def mark_launched(
         self, guild_id: int, actor: Actor, launch_id: int, date: str | None = None
     ) -> LaunchChange:
-        return await self._status(guild_id, actor, launch_id, LaunchStatus.LAUNCHED, date, None)
+        return await self._status(guild_id, actor, launch_id, LaunchStatus.LAUNCHED, date)
 
     async def remove(self, guild_id: int, actor: Actor, launch_id: int) -> LaunchChange:
-        async with self.unit(guild_id, actor) as ops:
-            return await ops.remove(launch_id)
+        async with self.unit(guild_id, actor) as writer:
+            return await writer.remove(launch_id)
 
     async def add_claim(
         self, guild_id: int, actor: Actor, launch_id: int, new: NewClaim
-    ) -> ClaimRecord:
-        async with self.unit(guild_id, actor) as ops:
-            return await ops.add_claim(launch_id, new)
+    ) -> ClaimAdded:
+        """Any member may record a claim; it never changes the launch itself."""
+        async with self.unit(guild_id, actor, editor=False) as writer:
+            return await writer.add_claim(launch_id, new)
 
     async def adopt_claim(
         self, guild_id: int, actor: Actor, launch_id: int, claim_id: int
     ) -> LaunchChange:
-        async with self.unit(guild_id, actor) as ops:
-            return await ops.adopt(launch_id, claim_id)
+        async with self.unit(guild_id, actor) as writer:
+            return await writer.adopt(launch_id, claim_id)
 
-    # reading ---------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def event_mirror(self, guild_id: int) -> AsyncIterator[StoredEvents]:
+        """One connection, held for one mirror of a launch's Discord event."""
+        engine: AsyncEngine = self._sessions.kw["bind"]
+        async with engine.connect() as connection, self._sessions(bind=connection) as session:
+            yield StoredEvents(session, guild_id, self._defaults, self._clock)
+
+    # reading ----------------------------------------------------------------------------------
+
+    async def require_editor(self, guild_id: int, actor: Actor) -> None:
+        if actor.member is None:
+            return
+        async with self._sessions() as session:
+            settings = await load_guild_settings(session, guild_id, self._defaults)
+        require_editor(actor.member, settings.editor_role_id)
 
     async def get(self, guild_id: int, launch_id: int) -> LaunchRecord:
-        async with self._reader(guild_id) as ops:
-            return await ops.view(launch_id)
+        async with self._sessions() as session:
+            return await _launch(session, guild_id, launch_id)
+
+    async def card(self, guild_id: int, launch_id: int) -> LaunchCard:
+        """A launch and its claims: three statements, no audit log."""
+        async with self._sessions() as session:
+            launch = await _launch(session, guild_id, launch_id)
+            rows = await q.claim_rows(session, guild_id, launch_id)
+            return LaunchCard(launch, tuple(claim_record(r) for r in rows))
 
     async def history(self, guild_id: int, launch_id: int) -> History:
-        async with self._reader(guild_id) as ops:
-            launch = await ops.view(launch_id)
-            claims = await ops.claims(launch_id)
-            entries = await audit_for(ops.session, guild_id, "launch", launch_id)
-            return History(launch, claims, entries)
+        async with self._sessions() as session:
+            launch = await _launch(session, guild_id, launch_id)
+            rows = await q.claim_rows(session, guild_id, launch_id)
+            entries = await audit_for(session, guild_id, "launch", launch_id)
+            return History(launch, tuple(claim_record(r) for r in rows), entries)
 
     async def upcoming(
-        self,
-        guild_id: int,
-        *,
-        start: datetime | None = None,
-        end: datetime | None = None,
-        brand: str | None = None,
-        status: LaunchStatus | None = None,
-        region: str | None = None,
-        include_finished: bool = False,
-        offset: int = 0,
-        limit: int = 25,
+        self, guild_id: int, wanted: UpcomingFilter | None = None, page: PageRequest | None = None
     ) -> Page:
-        """Launches whose window has not ended by ``start`` (default now), earliest first.
+        """A page of the launches ahead, earliest first (a vague window sorts by its start)."""
+        wanted = wanted or UpcomingFilter(start=self._clock())
+        page = page or PageRequest()
+        limit = max(1, min(page.limit, MAX_PAGE))
+        async with self._sessions() as session:
+            total, exact = page.total, page.total_exact
+            if total is None:
+                counted = await q.count_upcoming(session, guild_id, wanted, COUNT_CAP)
+                total, exact = min(counted, COUNT_CAP), counted <= COUNT_CAP
+            size = limit
+            if page.turn is Turn.LAST and exact and total % limit:
+                size = total % limit  # the last page holds what the forward pages left
+            rows = await q.upcoming_rows(session, guild_id, wanted, page.turn, page.key, size + 1)
+            more = len(rows) > size
+            rows = rows[1:] if more and page.turn in (Turn.PREVIOUS, Turn.LAST) else rows[:size]
+            items = await launch_records(session, guild_id, rows, with_aliases=False)
+        return _page(tuple(items), total, exact, limit, page, more)
 
-        A vague window sorts by its start. Launched and cancelled ones are left out unless asked
-        for by ``status`` or ``include_finished``.
-        """
-        begin = start or self._clock()
-        async with self._reader(guild_id) as ops:
-            query = ops.joined().where(Launch.window_end > begin)
-            if end is not None:
-                query = query.where(Launch.window_start < end)
-            query = _filtered(query, brand, status, region, include_finished)
-            return await _page(ops, query, offset, limit)
-
-    async def all(self, guild_id: int, *, offset: int = 0, limit: int = 1000) -> Page:
+    async def all(self, guild_id: int, *, offset: int = 0, limit: int = 1000) -> Listing:
         """Every launch, dated ones by date, then undated ones."""
-        async with self._reader(guild_id) as ops:
-            return await _page(ops, ops.joined(), offset, limit, max_limit=10_000)
+        async with self._sessions() as session:
+            total = await q.count_launches(session, guild_id)
+            rows = await q.all_rows(session, guild_id, max(0, offset), max(1, min(limit, 10_000)))
+            return Listing(tuple(await launch_records(session, guild_id, rows)), total)
+
+    async def claims_of(
+        self, guild_id: int, launch_ids: list[int]
+    ) -> dict[int, tuple[ClaimRecord, ...]]:
+        """The claims of many launches at once, oldest first (exports)."""
+        async with self._sessions() as session:
+            rows = await q.claims_of_launches(session, guild_id, launch_ids)
+        found: dict[int, list[ClaimRecord]] = {}
+        for row in rows:
+            found.setdefault(row.launch_id, []).append(claim_record(row))
+        return {launch_id: tuple(claims) for launch_id, claims in found.items()}
 
     async def search(self, guild_id: int, text: str, limit: int = 25) -> list[LaunchRecord]:
         """Launches whose device name, alias or brand contains ``text`` (for autocomplete)."""
-        key = name_key(text)
-        pattern = f"%{_escape_like(key)}%"
-        async with self._reader(guild_id) as ops:
-            alias_match = (
-                select(DeviceAlias.device_id)
-                .where(
-                    DeviceAlias.guild_id == guild_id,
-                    DeviceAlias.alias_key.like(pattern, escape="\\"),
-                )
-                .scalar_subquery()
-            )
-            query = ops.joined().where(
-                or_(
-                    Device.name_key.like(pattern, escape="\\"),
-                    Brand.name_key.like(pattern, escape="\\"),
-                    Device.id.in_(alias_match),
-                )
-            )
-            starts = Device.name_key.like(f"{_escape_like(key)}%", escape="\\")
-            query = query.order_by(starts.desc(), Device.name_key, Launch.id).limit(
-                min(limit, MAX_PAGE)
-            )
-            return await ops.views(triples(await ops.session.execute(query)))
-
-    async def set_event_id(self, guild_id: int, launch_id: int, event_id: int | None) -> None:
-        async with self._sessions() as session, session.begin():
-            row = await session.scalar(
-                select(Launch).where(Launch.guild_id == guild_id, Launch.id == launch_id)
-            )
-            if row is not None:
-                row.discord_event_id = event_id
+        async with self._sessions() as session:
+            rows = await q.search_rows(session, guild_id, text, max(1, min(limit, MAX_PAGE)))
+            return await launch_records(session, guild_id, rows, with_aliases=False)
 
     async def known_names(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
-        """Device names, aliases and brands containing ``text``, for the add form's suggestions."""
-        pattern = f"%{_escape_like(name_key(text))}%"
+        """Device names and aliases containing ``text``, for the add form's suggestions."""
         limit = max(1, min(limit, MAX_PAGE))
-        queries = [
-            select(Device.name).where(
-                Device.guild_id == guild_id, Device.name_key.like(pattern, escape="\\")
-            ),
-            select(DeviceAlias.alias).where(
-                DeviceAlias.guild_id == guild_id, DeviceAlias.alias_key.like(pattern, escape="\\")
-            ),
-        ]
         async with self._sessions() as session:
-            names: set[str] = set()
-            for query in queries:
-                names.update(await session.scalars(query.limit(limit)))
+            names = set(await q.names_like(session, guild_id, text, limit))
         return sorted(names, key=str.casefold)[:limit]
 
     async def brand_names(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
-        pattern = f"%{_escape_like(name_key(text))}%"
         async with self._sessions() as session:
-            found = await session.scalars(
-                select(Brand.name)
-                .where(Brand.guild_id == guild_id, Brand.name_key.like(pattern, escape="\\"))
-                .order_by(Brand.name_key)
-                .limit(max(1, min(limit, MAX_PAGE)))
-            )
-            return list(found)
+            return await q.brands_like(session, guild_id, text, max(1, min(limit, MAX_PAGE)))
 
     async def count(self, guild_id: int) -> int:
         async with self._sessions() as session:
-            total = await session.scalar(
-                select(func.count()).select_from(Launch).where(Launch.guild_id == guild_id)
-            )
-            return int(total or 0)
+            return await q.count_launches(session, guild_id)
 
 
-def _filtered(
-    query: LaunchQuery,
-    brand: str | None,
-    status: LaunchStatus | None,
-    region: str | None,
-    include_finished: bool,
-) -> LaunchQuery:
-    if brand:
-        query = query.where(Brand.name_key == name_key(brand))
-    if region:
-        query = query.where(Launch.region_key == name_key(region))
-    if status is not None:
-        query = query.where(Launch.status == status)
-    elif not include_finished:
-        query = query.where(Launch.status.not_in(FINISHED))
-    return query
+async def _launch(session: AsyncSession, guild_id: int, launch_id: int) -> LaunchRecord:
+    row = await q.launch_row(session, guild_id, launch_id)
+    if row is None:
+        raise LaunchNotFound(f"There is no launch #{launch_id} in this server.")
+    return (await launch_records(session, guild_id, [row]))[0]
 
 
-async def _page(
-    ops: CalendarOps, query: LaunchQuery, offset: int, limit: int, max_limit: int = MAX_PAGE
+def _page(
+    items: tuple[LaunchRecord, ...],
+    total: int,
+    exact: bool,
+    limit: int,
+    asked: PageRequest,
+    more: bool,
 ) -> Page:
-    limit = max(1, min(limit, max_limit))
-    offset = max(0, offset)
-    total = await ops.session.scalar(select(func.count()).select_from(query.subquery()))
-    ordered = query.order_by(
-        Launch.window_start.is_(None), Launch.window_start, Launch.window_end, Launch.id
-    )
-    result = await ops.session.execute(ordered.offset(offset).limit(limit))
-    return Page(tuple(await ops.views(triples(result))), int(total or 0), offset, limit)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Where this page sits: ``more`` says a launch lies beyond it in the direction it was read."""
+    turn = asked.turn
+    has_previous = more if turn in (Turn.PREVIOUS, Turn.LAST) else turn is Turn.NEXT
+    has_next = more if turn in (Turn.FIRST, Turn.NEXT) else turn is Turn.PREVIOUS
+    if not has_previous:
+        number: int | None = 1
+    elif turn is Turn.LAST:
+        number = -(-total // limit) if exact else None
+    elif asked.number is None:
+        number = None
+    else:
+        number = asked.number + (1 if turn is Turn.NEXT else -1)
+    return Page(items, total, exact, number, has_previous, has_next, limit)

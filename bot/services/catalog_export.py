@@ -12,13 +12,12 @@ EXPORT_PAGE = 1000
 
 
 async def export_catalog(service: CalendarService, guild_id: int) -> dict[str, Any]:
-    launches = []
+    launches: list[dict[str, Any]] = []
     offset = 0
     while True:
         page = await service.all(guild_id, offset=offset, limit=EXPORT_PAGE)
-        for view in page.items:
-            history = await service.history(guild_id, view.id)
-            launches.append(launch_entry(view, history.claims))
+        claims = await service.claims_of(guild_id, [launch.id for launch in page.items])
+        launches.extend(launch_entry(launch, claims.get(launch.id, ())) for launch in page.items)
         offset += len(page.items)
         if not page.items or offset >= page.total:
             return {"format": FORMAT_VERSION, "launch": launches}

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.db.launch_queries import launch_like
 from bot.domain.catalog import CatalogEntry
 from bot.domain.dates import parse_date
 from bot.domain.errors import CatalogError, DomainError
@@ -13,7 +14,7 @@ from bot.domain.inputs import LaunchEdit, NewClaim
 from bot.domain.records import Actor, ClaimRecord
 from bot.domain.text import NAME_MAX, clean_text, clean_url, name_key
 from bot.services.calendar import CalendarService
-from bot.services.calendar_ops import CalendarOps
+from bot.services.launch_writer import LaunchWriter
 
 Progress = Callable[[int, int], None]
 
@@ -56,13 +57,18 @@ async def import_catalog(
     return ImportResult(created, updated, unchanged, claims_added)
 
 
-async def _import_launch(ops: CalendarOps, entry: CatalogEntry) -> tuple[str, int]:
+async def _import_launch(ops: LaunchWriter, entry: CatalogEntry) -> tuple[str, int]:
     new = entry.launch
-    device = await ops.ensure_device(new.device, new.brand, series=new.series, aliases=new.aliases)
-    existing = await ops.find_existing(device.id, new.region, new.kind)
+    device, _, _ = await ops.ensure_device(
+        new.device, new.brand, series=new.series, aliases=new.aliases
+    )
+    existing = await launch_like(
+        ops.session, ops.guild_id, device.id, name_key(new.region), new.kind
+    )
     if existing is None:
-        view = await ops.add(new, device)
-        return "created", view.id
+        added = await ops.add(new)
+        assert added.after is not None
+        return "created", added.after.id
     edit = LaunchEdit(
         date=new.date,
         timezone=new.timezone or "UTC",
@@ -107,7 +113,7 @@ def _new_claim_key(claim: NewClaim) -> tuple[Any, ...]:
 
 
 async def _import_claims(
-    ops: CalendarOps, launch_id: int, claims: tuple[NewClaim, ...], existing_launch: bool
+    ops: LaunchWriter, launch_id: int, claims: tuple[NewClaim, ...], existing_launch: bool
 ) -> int:
     known = {_claim_key(c) for c in await ops.claims(launch_id)} if existing_launch else set()
     added = 0
@@ -116,7 +122,7 @@ async def _import_claims(
             raise CatalogError("every imported claim needs seen_at, so that re-importing is safe.")
         if _new_claim_key(claim) in known:
             continue
-        view = await ops.add_claim(launch_id, claim)
-        known.add(_claim_key(view))
+        recorded = await ops.add_claim(launch_id, claim)
+        known.add(_claim_key(recorded.claim))
         added += 1
     return added

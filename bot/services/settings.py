@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import audit_rows as audit
 from bot.db.models import GuildSettings
-from bot.db.settings_rows import new_settings_row, settings_record
+from bot.db.settings_rows import mark_events_warned, new_settings_row, settings_record
 from bot.domain.errors import InvalidInput
 from bot.domain.guild_settings import (
     GuildDefaults,
@@ -45,14 +45,7 @@ class SettingsService:
     async def warn_once_about_events(self, guild_id: int) -> bool:
         """True the first time only: the caller should then tell the server, once."""
         async with self._sessions() as session, session.begin():
-            row = await session.get(GuildSettings, guild_id)
-            if row is None:
-                row = new_settings_row(guild_id, self._defaults, self._clock())
-                session.add(row)
-            if row.events_permission_warned:
-                return False
-            row.events_permission_warned = True
-            return True
+            return await mark_events_warned(session, guild_id, self._defaults, self._clock())
 
     async def update(
         self, guild_id: int, actor: Actor, change: SettingsChange

@@ -11,7 +11,7 @@ from discord import app_commands
 from bot.app import limits
 from bot.domain.dates import render_short
 from bot.domain.errors import InvalidInput, NotAllowed
-from bot.domain.permissions import MemberFacts, require_editor, require_manager
+from bot.domain.permissions import MemberFacts, require_manager
 from bot.domain.records import Actor, LaunchRecord
 from bot.domain.text import NAME_MAX
 from bot.render.when import APPROX
@@ -34,7 +34,9 @@ def guild_id_of(interaction: discord.Interaction) -> int:
 
 
 def actor_of(interaction: discord.Interaction) -> Actor:
-    return Actor(interaction.user.id, interaction.user.display_name[:NAME_MAX])
+    """The member behind the interaction, with the facts the services check permissions on."""
+    user = interaction.user
+    return Actor(user.id, user.display_name[:NAME_MAX], member_facts(interaction))
 
 
 def member_facts(interaction: discord.Interaction) -> MemberFacts:
@@ -53,9 +55,10 @@ def member_facts(interaction: discord.Interaction) -> MemberFacts:
 
 
 async def ensure_editor(interaction: discord.Interaction) -> int:
+    """For commands that check before they change anything (writes check inside their own
+    transaction)."""
     guild_id = guild_id_of(interaction)
-    settings = await bot_of(interaction).runtime.guild_settings.get(guild_id)
-    require_editor(member_facts(interaction), settings.editor_role_id)
+    await bot_of(interaction).runtime.calendar.require_editor(guild_id, actor_of(interaction))
     return guild_id
 
 

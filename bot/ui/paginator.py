@@ -8,12 +8,13 @@ from typing import Any
 
 import discord
 
-from bot.domain.records import Page
+from bot.domain.calendar_query import PageRequest, Turn
+from bot.domain.records import CalendarKey, Page
 from bot.render.lists import upcoming_page
 from bot.ui.context import NO_PINGS
 from bot.ui.safe import guarded
 
-Fetch = Callable[[int], Awaitable[Page]]
+Fetch = Callable[[PageRequest], Awaitable[Page]]
 PAGE_TIMEOUT = 600.0
 
 
@@ -28,10 +29,8 @@ class CalendarPaginator(discord.ui.View):
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
-        at_start = self.page.offset == 0
-        at_end = self.page.offset + self.page.limit >= self.page.total
-        self.first.disabled = self.previous.disabled = at_start
-        self.next.disabled = self.last.disabled = at_end
+        self.first.disabled = self.previous.disabled = not self.page.has_previous
+        self.next.disabled = self.last.disabled = not self.page.has_next
 
     async def on_timeout(self) -> None:
         """Removes the buttons once they stop working, so nobody clicks into silence."""
@@ -49,8 +48,18 @@ class CalendarPaginator(discord.ui.View):
         )
         return False
 
-    async def _turn(self, interaction: discord.Interaction, offset: int) -> None:
-        self.page = await self.fetch(max(0, offset))
+    async def _turn(self, interaction: discord.Interaction, turn: Turn) -> None:
+        shown = self.page
+        key = None
+        if turn is Turn.NEXT and shown.items:
+            key = CalendarKey.of(shown.items[-1])
+        elif turn is Turn.PREVIOUS and shown.items:
+            key = CalendarKey.of(shown.items[0])
+        elif turn in (Turn.NEXT, Turn.PREVIOUS):
+            turn = Turn.FIRST
+        self.page = await self.fetch(
+            PageRequest(turn, key, shown.limit, shown.total, shown.total_exact, shown.number)
+        )
         self._sync_buttons()
         await interaction.response.edit_message(
             embed=upcoming_page(self.page, self.title), view=self, allowed_mentions=NO_PINGS
@@ -58,17 +67,16 @@ class CalendarPaginator(discord.ui.View):
 
     @discord.ui.button(label="First", style=discord.ButtonStyle.secondary)
     async def first(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
-        await guarded(interaction, self._turn(interaction, 0))
+        await guarded(interaction, self._turn(interaction, Turn.FIRST))
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
-        await guarded(interaction, self._turn(interaction, self.page.offset - self.page.limit))
+        await guarded(interaction, self._turn(interaction, Turn.PREVIOUS))
 
     @discord.ui.button(label="Next", style=discord.ButtonStyle.secondary)
     async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
-        await guarded(interaction, self._turn(interaction, self.page.offset + self.page.limit))
+        await guarded(interaction, self._turn(interaction, Turn.NEXT))
 
     @discord.ui.button(label="Last", style=discord.ButtonStyle.secondary)
     async def last(self, interaction: discord.Interaction, _: discord.ui.Button[Any]) -> None:
-        last_offset = max(0, (self.page.total - 1) // self.page.limit * self.page.limit)
-        await guarded(interaction, self._turn(interaction, last_offset))
+        await guarded(interaction, self._turn(interaction, Turn.LAST))

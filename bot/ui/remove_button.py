@@ -9,7 +9,7 @@ from typing import Any
 import discord
 
 from bot.domain.errors import NotAllowed
-from bot.ui.context import NO_PINGS, actor_of, bot_of, ensure_editor, launch_id_from
+from bot.ui.context import NO_PINGS, actor_of, bot_of, launch_id_from
 from bot.ui.safe import guarded
 
 
@@ -40,16 +40,15 @@ class RemoveLaunchButton(
         if interaction.guild_id != self.guild_id or interaction.user.id != self.user_id:
             raise NotAllowed("This button belongs to someone else's request.")
         launch_id = launch_id_from(str(self.launch_id))
-        guild_id = await ensure_editor(interaction)
         bot = bot_of(interaction)
-        change = await bot.runtime.calendar.remove(guild_id, actor_of(interaction), launch_id)
+        change = await bot.runtime.calendar.remove(self.guild_id, actor_of(interaction), launch_id)
         name = change.before.title if change.before else f"#{self.launch_id}"
         await interaction.response.edit_message(
             content=f"Removed {discord.utils.escape_markdown(name)}.",
             view=None,
             allowed_mentions=NO_PINGS,
         )
-        await bot.announcer.after_change(interaction, change, None)
+        await bot.announcer.after_change(interaction, change)
 
 
 def remove_prompt(guild_id: int, launch_id: int, user_id: int) -> discord.ui.View:

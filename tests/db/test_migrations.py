@@ -99,7 +99,9 @@ async def test_rebuilding_tables_keeps_the_rows_that_refer_to_them(empty_db_url:
         calendar = CalendarService(
             create_session_factory(engine), lambda: datetime.now(UTC), builtin_guild_defaults()
         )
-        launch = await calendar.add(1, Actor.cli(), NewLaunch(device="Xiaomi 12", brand="Xiaomi"))
+        added = await calendar.add(1, Actor.cli(), NewLaunch(device="Xiaomi 12", brand="Xiaomi"))
+        launch = added.after
+        assert launch is not None
         claim = NewClaim(subject=ClaimSubject.DATE, source_kind=SourceKind.MEDIA, date="2022")
         await calendar.add_claim(1, Actor.cli(), launch.id, claim)
         await migrate.downgrade(engine, "0002")

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db.audit_rows import audit_for
 from bot.db.engine import create_session_factory
 from bot.db.models import AuditEntry, Claim, Launch
+from bot.domain.calendar_query import PageRequest, Turn, UpcomingFilter
 from bot.domain.dates import Precision
 from bot.domain.errors import InvalidDate, InvalidInput, InvalidTransition, LaunchNotFound
 from bot.domain.inputs import LaunchEdit, NewClaim, NewLaunch
-from bot.domain.records import Actor
+from bot.domain.records import Actor, CalendarKey, LaunchChange
 from bot.domain.vocabulary import ClaimSubject, FeaturePresence, LaunchStatus, SourceKind
 from bot.services.calendar import CalendarService
 from tests.support.clock import FakeClock
@@ -29,6 +30,11 @@ async def _count(engine: AsyncEngine, model: type) -> int:
         return int(await conn.scalar(select(func.count()).select_from(model)) or 0)
 
 
+def _id(change: LaunchChange) -> int:
+    assert change.after is not None
+    return change.after.id
+
+
 async def _xiaomi(calendar: CalendarService, guild: int = GUILD) -> int:
     view = await calendar.add(
         guild,
@@ -38,7 +44,7 @@ async def _xiaomi(calendar: CalendarService, guild: int = GUILD) -> int:
         NewClaim(subject=ClaimSubject.DATE, source_kind=SourceKind.MEDIA, date="12 December 2021",
                  author="MyDrivers", source_url="https://www.mydrivers.com/"),
     )  # fmt: skip
-    return view.id
+    return _id(view)
 
 
 async def test_add_then_confirm_records_window_claims_and_audit(
@@ -191,7 +197,9 @@ async def test_search_matches_name_alias_and_brand(calendar: CalendarService) ->
     assert await calendar.search(GUILD, "%") == []
 
 
-async def test_upcoming_orders_by_window_start_and_filters(calendar: CalendarService) -> None:
+async def test_upcoming_orders_by_window_start_and_filters(
+    calendar: CalendarService, clock: FakeClock
+) -> None:
     for device, brand, date in [
         ("Mate 50", "Huawei", "2022"),
         ("Xiaomi 12", "Xiaomi", "28 December 2021"),
@@ -204,11 +212,17 @@ async def test_upcoming_orders_by_window_start_and_filters(calendar: CalendarSer
     # Q1 2022 and 2022 start together; the narrower window comes first.
     assert [v.device for v in page.items] == ["Xiaomi 12", "Galaxy S22", "Mate 50"]
     assert page.total == 3
-    second = await calendar.upcoming(GUILD, offset=1, limit=1)
+    first = await calendar.upcoming(GUILD, page=PageRequest(limit=1))
+    second = await calendar.upcoming(
+        GUILD, page=PageRequest(Turn.NEXT, CalendarKey.of(first.items[0]), 1, 3, True, 1)
+    )
     assert [v.device for v in second.items] == ["Galaxy S22"] and second.total == 3
-    samsung = await calendar.upcoming(GUILD, brand="samsung")
+    now = clock.now
+    samsung = await calendar.upcoming(GUILD, UpcomingFilter(now, brand="samsung"))
     assert [v.device for v in samsung.items] == ["Galaxy S22"]
-    before_2022 = await calendar.upcoming(GUILD, end=datetime(2022, 1, 1, tzinfo=UTC))
+    before_2022 = await calendar.upcoming(
+        GUILD, UpcomingFilter(now, datetime(2022, 1, 1, tzinfo=UTC))
+    )
     assert [v.device for v in before_2022.items] == ["Xiaomi 12"]
     everything = await calendar.all(GUILD)
     assert [v.device for v in everything.items][-1] == "Pixel 7"
@@ -218,13 +232,13 @@ async def test_upcoming_orders_by_window_start_and_filters(calendar: CalendarSer
 async def test_feature_claims_supersede_per_feature(
     calendar: CalendarService, clock: FakeClock
 ) -> None:
-    launch_id = (await calendar.add(GUILD, EDITOR, NewLaunch(device="Mate 50", brand="Huawei"))).id
+    launch_id = _id(await calendar.add(GUILD, EDITOR, NewLaunch(device="Mate 50", brand="Huawei")))
     base = clock.now - timedelta(days=30)
 
     async def claim(feature: str, present: FeaturePresence, days: int) -> int:
         new = NewClaim(subject=ClaimSubject.FEATURE, source_kind=SourceKind.MEDIA, feature=feature,
                        present=present, seen_at=base + timedelta(days=days))  # fmt: skip
-        return (await calendar.add_claim(GUILD, EDITOR, launch_id, new)).id
+        return (await calendar.add_claim(GUILD, EDITOR, launch_id, new)).claim.id
 
     doubt = await claim("Leica cameras", FeaturePresence.UNCLEAR, 1)
     xmage = await claim("XMAGE", FeaturePresence.YES, 2)
@@ -265,7 +279,7 @@ async def test_confirm_reads_the_date_in_the_given_zone(calendar: CalendarServic
 async def test_removed_launch_numbers_are_never_reused(calendar: CalendarService) -> None:
     first = await _xiaomi(calendar)
     await calendar.remove(GUILD, EDITOR, first)
-    second = (await calendar.add(GUILD, EDITOR, NewLaunch(device="Mate 50", brand="Huawei"))).id
+    second = _id(await calendar.add(GUILD, EDITOR, NewLaunch(device="Mate 50", brand="Huawei")))
     assert second > first
 
 
@@ -284,9 +298,9 @@ async def test_editing_into_an_existing_launch_is_refused(
     calendar: CalendarService, engine: AsyncEngine
 ) -> None:
     china = await _xiaomi(calendar)
-    global_id = (
+    global_id = _id(
         await calendar.add(GUILD, EDITOR, NewLaunch(device="Xiaomi 12", brand="Xiaomi"))
-    ).id
+    )
     audits = await _count(engine, AuditEntry)
     with pytest.raises(InvalidInput, match=f"already has a China announcement \\(#{china}\\)"):
         await calendar.edit(GUILD, EDITOR, global_id, LaunchEdit(region="CHINA"))

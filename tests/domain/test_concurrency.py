@@ -20,7 +20,9 @@ EDITORS = [Actor(100 + n, f"editor {n}") for n in range(5)]
 async def test_concurrent_date_claims_leave_one_current(
     calendar: CalendarService, clock: FakeClock
 ) -> None:
-    launch = await calendar.add(GUILD, EDITORS[0], NewLaunch(device="Xiaomi 12", brand="Xiaomi"))
+    added = await calendar.add(GUILD, EDITORS[0], NewLaunch(device="Xiaomi 12", brand="Xiaomi"))
+    launch = added.after
+    assert launch is not None
 
     async def claim(n: int) -> None:
         new = NewClaim(

@@ -152,24 +152,55 @@ async def test_upcoming_pages_through_2000_launches(
     await seed_launches(db_url, server.guild.id, 2000)
     first = await run(emu, server.guild, server.member, "launch", "upcoming")
     assert first.message is not None
-    assert first.embeds[0]["footer"]["text"].startswith("Page 1 of 200 · 2000 launches")
+    assert first.embeds[0]["footer"]["text"].startswith("Page 1 · more than 1,000 launches")
     assert "Phone 0000" in first.embeds[0]["description"]
     message = first.message
     nxt = await emu.click_button(message, server.member, button_id(message, "Next"))
     second = await nxt.wait_response()
-    assert second.embeds[0]["footer"]["text"].startswith("Page 2 of 200")
+    assert second.embeds[0]["footer"]["text"].startswith("Page 2 ·")
     assert "Phone 0010" in second.embeds[0]["description"]
+    assert "Phone 0009" not in second.embeds[0]["description"]
     last = await emu.click_button(message, server.member, button_id(message, "Last"))
     final = await last.wait_response()
-    assert final.embeds[0]["footer"]["text"].startswith("Page 200 of 200")
+    assert final.embeds[0]["footer"]["text"].startswith("Last page · more than 1,000")
     assert "Phone 1999" in final.embeds[0]["description"]
+    assert "Phone 1990" in final.embeds[0]["description"]
     back = await emu.click_button(message, server.member, button_id(message, "Previous"))
-    assert (await back.wait_response()).embeds[0]["footer"]["text"].startswith("Page 199 of 200")
+    before_last = (await back.wait_response()).embeds[0]
+    assert "Phone 1989" in before_last["description"]
+    assert "Phone 1990" not in before_last["description"]
     other = await emu.click_button(message, server.editor, button_id(message, "First"))
     refused = await other.wait_response()
     assert refused.ephemeral and "belong to whoever ran the command" in (refused.content or "")
     filtered = await run(emu, server.guild, server.member, "launch", "upcoming", within="7d")
     assert filtered.embeds[0]["footer"]["text"].startswith("Page 1 of 1 · 7 launches")
+
+
+async def test_upcoming_pages_line_up_when_the_count_is_exact(
+    emu: Emulator, server: Server, bot: RunningBot, db_url: str
+) -> None:
+    await seed_launches(db_url, server.guild.id, 25)
+    first = await run(emu, server.guild, server.member, "launch", "upcoming")
+    assert first.message is not None
+    message = first.message
+    assert first.embeds[0]["footer"]["text"].startswith("Page 1 of 3 · 25 launches")
+    last = await (
+        await emu.click_button(message, server.member, button_id(message, "Last"))
+    ).wait_response()
+    assert last.embeds[0]["footer"]["text"].startswith("Page 3 of 3")
+    assert last.embeds[0]["description"].count("`#") == 5
+    assert "Phone 0020" in last.embeds[0]["description"]
+    back = await (
+        await emu.click_button(message, server.member, button_id(message, "Previous"))
+    ).wait_response()
+    assert back.embeds[0]["footer"]["text"].startswith("Page 2 of 3")
+    assert "Phone 0010" in back.embeds[0]["description"]
+    assert "Phone 0019" in back.embeds[0]["description"]
+    start = await (
+        await emu.click_button(message, server.member, button_id(message, "First"))
+    ).wait_response()
+    assert start.embeds[0]["footer"]["text"].startswith("Page 1 of 3")
+    assert "Phone 0000" in start.embeds[0]["description"]
 
 
 @pytest.mark.parametrize(

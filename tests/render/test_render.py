@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import discord
+import pytest
 
 from bot.app import limits
 from bot.domain.dates import parse_date
@@ -93,9 +94,9 @@ def test_oversized_everything_stays_within_discord_limits() -> None:
     assert embed_size(history) <= limits.EMBED_TOTAL
     assert all(len(f.value or "") <= limits.FIELD_VALUE for f in history.fields)
     assert "earlier entries not shown" in (history.fields[0].value or "")
-    page = upcoming_page(Page(tuple(huge for _ in range(10)), 2000, 0, 10))
+    page = upcoming_page(Page(tuple(huge for _ in range(10)), 1000, False, 1, False, True, 10))
     assert embed_size(page) <= limits.EMBED_TOTAL
-    assert page.footer.text is not None and page.footer.text.startswith("Page 1 of 200")
+    assert page.footer.text is not None and page.footer.text.startswith("Page 1 · more than 1,000")
 
 
 def test_markdown_and_mentions_in_names_are_neutralised_in_notices() -> None:
@@ -114,3 +115,22 @@ def test_markdown_and_mentions_in_names_are_neutralised_in_notices() -> None:
         in text
     )
     assert text.endswith("Source: <https://www.mi.com/>")
+
+
+@pytest.mark.parametrize(
+    ("total", "exact", "number", "has_next", "footer"),
+    [
+        (25, True, 1, True, "Page 1 of 3 · 25 launches"),
+        (25, True, 3, False, "Page 3 of 3 · 25 launches"),
+        (1, True, 1, False, "Page 1 of 1 · 1 launch"),
+        (1000, False, 4, True, "Page 4 · more than 1,000 launches"),
+        (1000, False, None, False, "Last page · more than 1,000 launches"),
+        (1000, False, None, True, "Near the end · more than 1,000 launches"),
+    ],
+)
+def test_page_footer_says_where_the_page_is(
+    total: int, exact: bool, number: int | None, has_next: bool, footer: str
+) -> None:
+    page = Page((launch(),), total, exact, number, number != 1, has_next, 10)
+    text = upcoming_page(page).footer.text or ""
+    assert text.startswith(footer)
