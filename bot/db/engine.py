@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
 SQLITE_BUSY_TIMEOUT_MS = 5000
 WRITE = "launchbot_write"
 """Execution option of a transaction that reads in order to write (see ``begin_write``)."""
+READ = "launchbot_read"
+"""Execution option of a session that only reads (see ``begin_read``)."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -34,8 +38,24 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Connection) -> None:
     """A write transaction takes SQLite's write lock when it begins (SQLite's FOR UPDATE), so
     what it reads stays true until it commits; other transactions read without any lock."""
-    immediate = connection.get_execution_options().get(WRITE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = connection.get_execution_options()
+    if options.get(READ, False):
+        return  # each read sees the latest commit; no transaction to begin or end
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE, False) else "BEGIN")
+
+
+async def begin_read(session: AsyncSession) -> None:
+    """Marks a session that only reads: on SQLite it then begins no transaction, which saves a
+    round trip to the driver's thread per statement it would take."""
+    await session.connection(execution_options={READ: True})
+
+
+@asynccontextmanager
+async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session for reads only (see ``begin_read``)."""
+    async with sessions() as session:
+        await begin_read(session)
+        yield session
 
 
 async def begin_write(session: AsyncSession) -> None:
@@ -55,6 +75,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("postgresql"):
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+    else:
+        # Sessions end their own transactions; the pool's extra rollback on every return would
+        # be one more round trip to aiosqlite's thread.
+        kwargs.update(pool_reset_on_return=None)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

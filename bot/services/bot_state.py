@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db.engine import reading
 from bot.db.models import BotState
 from bot.domain.clock import Clock
 
@@ -14,7 +15,7 @@ class BotStateService:
         self._clock = clock
 
     async def get(self, key: str) -> str | None:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             row = await session.get(BotState, key)
             return None if row is None else row.value
 

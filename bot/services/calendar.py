@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import launch_queries as q
 from bot.db.audit_rows import audit_for
-from bot.db.engine import begin_write
+from bot.db.engine import begin_write, reading
 from bot.db.launch_rows import claim_record, launch_records
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.calendar_query import COUNT_CAP, MAX_PAGE, PageRequest, Turn, UpcomingFilter
@@ -166,23 +166,23 @@ class CalendarService:
     async def require_editor(self, guild_id: int, actor: Actor) -> None:
         if actor.member is None:
             return
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             settings = await load_guild_settings(session, guild_id, self._defaults)
         require_editor(actor.member, settings.editor_role_id)
 
     async def get(self, guild_id: int, launch_id: int) -> LaunchRecord:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             return await _launch(session, guild_id, launch_id)
 
     async def card(self, guild_id: int, launch_id: int) -> LaunchCard:
         """A launch and its claims: three statements, no audit log."""
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             launch = await _launch(session, guild_id, launch_id)
             rows = await q.claim_rows(session, guild_id, launch_id)
             return LaunchCard(launch, tuple(claim_record(r) for r in rows))
 
     async def history(self, guild_id: int, launch_id: int) -> History:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             launch = await _launch(session, guild_id, launch_id)
             rows = await q.claim_rows(session, guild_id, launch_id)
             entries = await audit_for(session, guild_id, "launch", launch_id)
@@ -195,7 +195,7 @@ class CalendarService:
         wanted = wanted or UpcomingFilter(start=self._clock())
         page = page or PageRequest()
         limit = max(1, min(page.limit, MAX_PAGE))
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             total, exact = page.total, page.total_exact
             if total is None:
                 counted = await q.count_upcoming(session, guild_id, wanted, COUNT_CAP)
@@ -211,7 +211,7 @@ class CalendarService:
 
     async def all(self, guild_id: int, *, offset: int = 0, limit: int = 1000) -> Listing:
         """Every launch, dated ones by date, then undated ones."""
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             total = await q.count_launches(session, guild_id)
             rows = await q.all_rows(session, guild_id, max(0, offset), max(1, min(limit, 10_000)))
             return Listing(tuple(await launch_records(session, guild_id, rows)), total)
@@ -220,7 +220,7 @@ class CalendarService:
         self, guild_id: int, launch_ids: list[int]
     ) -> dict[int, tuple[ClaimRecord, ...]]:
         """The claims of many launches at once, oldest first (exports)."""
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             rows = await q.claims_of_launches(session, guild_id, launch_ids)
         found: dict[int, list[ClaimRecord]] = {}
         for row in rows:
@@ -229,23 +229,23 @@ class CalendarService:
 
     async def search(self, guild_id: int, text: str, limit: int = 25) -> list[LaunchRecord]:
         """Launches whose device name, alias or brand contains ``text`` (for autocomplete)."""
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             rows = await q.search_rows(session, guild_id, text, max(1, min(limit, MAX_PAGE)))
             return await launch_records(session, guild_id, rows, with_aliases=False)
 
     async def known_names(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
         """Device names and aliases containing ``text``, for the add form's suggestions."""
         limit = max(1, min(limit, MAX_PAGE))
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             names = set(await q.names_like(session, guild_id, text, limit))
         return sorted(names, key=str.casefold)[:limit]
 
     async def brand_names(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             return await q.brands_like(session, guild_id, text, max(1, min(limit, MAX_PAGE)))
 
     async def count(self, guild_id: int) -> int:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             return await q.count_launches(session, guild_id)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import audit_rows as audit
+from bot.db.engine import reading
 from bot.db.models import GuildSettings
 from bot.db.settings_rows import mark_events_warned, new_settings_row, settings_record
 from bot.domain.errors import InvalidInput
@@ -37,7 +38,7 @@ class SettingsService:
         self._defaults = defaults
 
     async def get(self, guild_id: int) -> GuildSettingsRecord:
-        async with self._sessions() as session:
+        async with reading(self._sessions) as session:
             return settings_record(
                 await session.get(GuildSettings, guild_id), guild_id, self._defaults
             )
