@@ -17,7 +17,7 @@ recording). Scenarios, each ``--samples`` times (default 200):
   3 s deadline (the emulator's deadline is raised to 60 s so that late replies are still timed);
 * ``service p1``: the same first page through CalendarService (SQLAlchemy, no Discord);
 * ``raw p1``: the SQL statements the service sent for it (count, page, aliases), replayed with
-  aiosqlite / asyncpg directly; ``raw page`` the page SELECT alone.
+  aiosqlite / asyncpg directly; ``raw page`` the page SELECT alone, ``raw count`` the count.
 
 The database is a scratch one (a temp SQLite file, or a PostgreSQL database created beside
 --pg / $LAUNCHBOT_TEST_POSTGRES_URL and dropped afterwards), seeded with bulk inserts: see
@@ -166,8 +166,10 @@ async def service_and_raw(
     finally:
         await engine.dispose()
     page = [s for s in captured if "ORDER BY" in s[0] and "LIMIT" in s[0]]
+    count = [s for s in captured if "count(" in s[0].lower()]
     raw_all = Row(backend, launches, "raw p1", note=f"{len(captured)} statements, bare driver")
     raw_page = Row(backend, launches, "raw page", note="the page SELECT alone")
+    raw_count = Row(backend, launches, "raw count", note="the count(*) alone")
     if backend == "sqlite":
         async with aiosqlite.connect(sqlite_path(url)) as db:
             for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
@@ -181,6 +183,7 @@ async def service_and_raw(
 
             await _repeat(lambda: run_sqlite(captured), raw_all, samples)
             await _repeat(lambda: run_sqlite(page), raw_page, samples)
+            await _repeat(lambda: run_sqlite(count), raw_count, samples)
     else:
         conn = await asyncpg.connect(asyncpg_dsn(url))
         try:
@@ -191,9 +194,10 @@ async def service_and_raw(
 
             await _repeat(lambda: run_pg(captured), raw_all, samples)
             await _repeat(lambda: run_pg(page), raw_page, samples)
+            await _repeat(lambda: run_pg(count), raw_count, samples)
         finally:
             await conn.close()
-    return [service, raw_all, raw_page]
+    return [service, raw_all, raw_page, raw_count]
 
 
 async def bench_backend(args: argparse.Namespace, backend: str) -> list[Row]:
@@ -239,7 +243,8 @@ async def bench_backend(args: argparse.Namespace, backend: str) -> list[Row]:
             assert not any(h.errors for h in emu.interactions), "the emulator refused requests"
         result = list(rows.values())
         result += await service_and_raw(url, backend, launches, server.guild.id, samples)
-    e2e, raw = rows["first"].p50, result[-2].p50
+    e2e = rows["first"].p50
+    raw = next(r for r in result if r.scenario == "raw p1").p50
     rows["first"].note = f"{e2e / raw:.1f}x raw p1 (p50)"
     return result
 
