@@ -33,5 +33,15 @@ typecheck: $(VENV)/.installed-test
 
 check: lint typecheck test
 
+# make bench [PG=postgresql+asyncpg://user@host:5432/db] [LAUNCHES=10000]: SQLite, and PostgreSQL
+# when PG or LAUNCHBOT_TEST_POSTGRES_URL is set (a scratch database is created there and dropped)
+PG ?= $(LAUNCHBOT_TEST_POSTGRES_URL)
+LAUNCHES ?= 10000
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.e2e_calendar --launches $(LAUNCHES) --backend sqlite \
+		$(if $(PG),--backend postgresql --pg '$(PG)')
+	$(BIN)/python -m benchmarks.memory --launches $(LAUNCHES) --backend sqlite
+	$(if $(PG),$(BIN)/python -m benchmarks.memory --launches $(LAUNCHES) --backend postgresql --pg '$(PG)')
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,275 @@
+"""The calendar end to end: the real bot (BotApp, as `launchbot run`) against the Discord emulator.
+
+    .venv/bin/python -m benchmarks.e2e_calendar --backend sqlite --launches 10000
+    .venv/bin/python -m benchmarks.e2e_calendar --backend postgresql --pg postgresql+asyncpg://...
+
+Each sample is timed with time.perf_counter from just before the interaction is injected on the
+emulator's gateway to the moment the emulator has recorded the bot's callback
+(``handle.wait_response()``). The emulator, the bot and this driver share one event loop, as in
+the end-to-end tests, so the figures include the emulator's own work (parsing, validation,
+recording). Scenarios, each ``--samples`` times (default 200):
+
+* ``upcoming p1``: /launch upcoming (first page); then on the message it posted
+  ``click Next`` (page 2) and ``click Last`` (the last page);
+* ``info``: /launch info on a random launch id of the measured guild;
+* ``burst``: ``--burst`` (50) interactions injected at once, half /launch upcoming, half
+  /launch info, repeated until ``--samples`` replies; the note counts replies later than Discord's
+  3 s deadline (the emulator's deadline is raised to 60 s so that late replies are still timed);
+* ``service p1``: the same first page through CalendarService (SQLAlchemy, no Discord);
+* ``raw p1``: the SQL statements the service sent for it (count, page, aliases), replayed with
+  aiosqlite / asyncpg directly; ``raw page`` the page SELECT alone, ``raw count`` the count.
+
+The database is a scratch one (a temp SQLite file, or a PostgreSQL database created beside
+--pg / $LAUNCHBOT_TEST_POSTGRES_URL and dropped afterwards), seeded with bulk inserts: see
+benchmarks/common.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import asyncpg
+from sqlalchemy import event
+
+from benchmarks.common import (
+    BACKENDS,
+    DISCORD_DEADLINE_S,
+    Row,
+    asyncpg_dsn,
+    log_bot_to,
+    print_table,
+    scratch_database,
+    seed_calendar,
+    sqlite_path,
+)
+from bot.config import builtin_guild_defaults
+from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, create_session_factory
+from bot.domain.clock import utc_now
+from bot.render.lists import PAGE_SIZE
+from bot.services.calendar import CalendarService
+from tests.e2e.calendar_helpers import button_id
+from tests.e2e.harness import TOKEN, Server, build_server, start_bot
+from tests.emulator import CallbackRecord, Emulator, InteractionHandle
+
+REPLY_TIMEOUT_S = 60.0
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def _page_text(reply: CallbackRecord) -> str:
+    """The listing shown (not the footer, whose wording may change with the paging)."""
+    assert reply.embeds and not reply.ephemeral, reply.content
+    return str(reply.embeds[0].get("description"))
+
+
+async def _timed(
+    inject: Callable[[], Awaitable[InteractionHandle]],
+) -> tuple[float, CallbackRecord]:
+    started = time.perf_counter()
+    handle = await inject()
+    reply = await handle.wait_response(timeout=REPLY_TIMEOUT_S)
+    return _ms(started), reply
+
+
+class Driver:
+    def __init__(self, emu: Emulator, server: Server, launch_ids: list[int], seed: int) -> None:
+        self.emu = emu
+        self.server = server
+        self.launch_ids = launch_ids
+        self.rng = random.Random(seed)
+
+    def upcoming(self) -> Awaitable[InteractionHandle]:
+        s = self.server
+        return self.emu.invoke_slash(s.guild, s.member, "launch", subcommand="upcoming")
+
+    def info(self) -> Awaitable[InteractionHandle]:
+        s = self.server
+        launch = str(self.rng.choice(self.launch_ids))
+        return self.emu.invoke_slash(
+            s.guild, s.member, "launch", subcommand="info", options={"launch": launch}
+        )
+
+    async def paging(self, rows: dict[str, Row], samples: int) -> None:
+        for _ in range(samples):
+            ms, first = await _timed(self.upcoming)
+            assert first.message is not None and first.message.components, first
+            rows["first"].samples_ms.append(ms)
+            message, seen = first.message, _page_text(first)
+            click = partial(self.emu.click_button, message, self.server.member)
+            ms, second = await _timed(partial(click, button_id(message, "Next")))
+            assert _page_text(second) != seen, "Next showed the same page"
+            rows["next"].samples_ms.append(ms)
+            seen = _page_text(second)
+            ms, last = await _timed(partial(click, button_id(message, "Last")))
+            assert _page_text(last) != seen, "Last showed the same page"
+            rows["last"].samples_ms.append(ms)
+
+    async def infos(self, row: Row, samples: int) -> None:
+        for _ in range(samples):
+            ms, reply = await _timed(self.info)
+            assert reply.embeds and not reply.ephemeral, reply.content
+            row.samples_ms.append(ms)
+
+    async def burst(self, row: Row, samples: int, size: int) -> None:
+        late = 0
+        while len(row.samples_ms) < samples:
+            kinds = [self.upcoming if n % 2 == 0 else self.info for n in range(size)]
+            results = await asyncio.gather(*(_timed(kind) for kind in kinds))
+            for ms, reply in results:
+                assert reply.embeds and not reply.ephemeral, reply.content
+                row.samples_ms.append(ms)
+                late += ms > DISCORD_DEADLINE_S * 1000
+            await asyncio.sleep(0.5)
+        row.note = f"{late} of {len(row.samples_ms)} later than {DISCORD_DEADLINE_S:.0f} s"
+
+
+async def _repeat(work: Callable[[], Awaitable[object]], row: Row, samples: int) -> None:
+    for _ in range(3):
+        await work()
+    for _ in range(samples):
+        started = time.perf_counter()
+        await work()
+        row.samples_ms.append(_ms(started))
+
+
+async def service_and_raw(
+    url: str, backend: str, launches: int, guild_id: int, samples: int
+) -> list[Row]:
+    """The first page through the service, then its SQL replayed on the bare driver."""
+    engine = create_engine(url)
+    captured: list[tuple[str, Any]] = []
+
+    def remember(*args: Any) -> None:
+        _conn, _cursor, statement, parameters, _context, _many = args
+        captured.append((statement, parameters))
+
+    calendar = CalendarService(create_session_factory(engine), utc_now, builtin_guild_defaults())
+    service = Row(backend, launches, "service p1", note="CalendarService.upcoming, SQLAlchemy")
+    try:
+        await calendar.upcoming(guild_id, limit=PAGE_SIZE)
+        event.listen(engine.sync_engine, "before_cursor_execute", remember)
+        await calendar.upcoming(guild_id, limit=PAGE_SIZE)
+        event.remove(engine.sync_engine, "before_cursor_execute", remember)
+        await _repeat(lambda: calendar.upcoming(guild_id, limit=PAGE_SIZE), service, samples)
+    finally:
+        await engine.dispose()
+    page = [s for s in captured if "ORDER BY" in s[0] and "LIMIT" in s[0]]
+    count = [s for s in captured if "count(" in s[0].lower()]
+    raw_all = Row(backend, launches, "raw p1", note=f"{len(captured)} statements, bare driver")
+    raw_page = Row(backend, launches, "raw page", note="the page SELECT alone")
+    raw_count = Row(backend, launches, "raw count", note="the count(*) alone")
+    if backend == "sqlite":
+        async with aiosqlite.connect(sqlite_path(url)) as db:
+            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
+                await db.execute(f"PRAGMA {pragma}")
+            await db.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+            async def run_sqlite(statements: list[tuple[str, Any]]) -> None:
+                for sql, params in statements:
+                    async with db.execute(sql, params) as cursor:
+                        await cursor.fetchall()
+
+            await _repeat(lambda: run_sqlite(captured), raw_all, samples)
+            await _repeat(lambda: run_sqlite(page), raw_page, samples)
+            await _repeat(lambda: run_sqlite(count), raw_count, samples)
+    else:
+        conn = await asyncpg.connect(asyncpg_dsn(url))
+        try:
+
+            async def run_pg(statements: list[tuple[str, Any]]) -> None:
+                for sql, params in statements:
+                    await conn.fetch(sql, *params)
+
+            await _repeat(lambda: run_pg(captured), raw_all, samples)
+            await _repeat(lambda: run_pg(page), raw_page, samples)
+            await _repeat(lambda: run_pg(count), raw_count, samples)
+        finally:
+            await conn.close()
+    return [service, raw_all, raw_page, raw_count]
+
+
+async def bench_backend(args: argparse.Namespace, backend: str) -> list[Row]:
+    launches, samples = args.launches, args.samples
+    tmp = Path(tempfile.mkdtemp(prefix="launchbot-bench-log-"))
+    log_bot_to(tmp / "bot.log")
+    async with scratch_database(backend, args.pg) as url:
+        # a late callback is timed instead of refused; replies over 3 s are counted in the burst
+        async with Emulator(TOKEN, interaction_response_timeout=REPLY_TIMEOUT_S) as emu:
+            server = build_server(emu)
+            noise = [server.other.id, server.other.id + 1, server.other.id + 2]
+            seeded = await seed_calendar(url, server.guild.id, launches, noise)
+            print(
+                f"[{backend}] seeded {len(seeded.launch_ids):,} launches "
+                f"({seeded.upcoming:,} upcoming) + {seeded.noise_launches:,} in "
+                f"{len(noise)} noise guilds in {seeded.seconds:.1f} s; bot log: {tmp / 'bot.log'}",
+                file=sys.stderr,
+            )
+            bot = await start_bot(emu, url)
+            driver = Driver(emu, server, seeded.launch_ids, args.seed)
+            rows = {
+                "first": Row(backend, launches, "upcoming p1"),
+                "next": Row(backend, launches, "click Next"),
+                "last": Row(backend, launches, "click Last"),
+                "info": Row(backend, launches, "info"),
+                "burst": Row(backend, launches, f"burst x{args.burst}"),
+            }
+            try:
+                started = time.perf_counter()
+                warm = {k: Row(backend, launches, k) for k in ("first", "next", "last")}
+                await driver.paging(warm, 3)
+                await driver.infos(Row(backend, launches, "warm"), 3)
+                await driver.paging(rows, samples)
+                await driver.infos(rows["info"], samples)
+                await driver.burst(rows["burst"], samples, args.burst)
+                print(
+                    f"[{backend}] {len(emu.interactions):,} interactions in "
+                    f"{time.perf_counter() - started:.0f} s",
+                    file=sys.stderr,
+                )
+            finally:
+                await bot.stop()
+            assert not any(h.errors for h in emu.interactions), "the emulator refused requests"
+        result = list(rows.values())
+        result += await service_and_raw(url, backend, launches, server.guild.id, samples)
+    e2e = rows["first"].p50
+    raw = next(r for r in result if r.scenario == "raw p1").p50
+    rows["first"].note = f"{e2e / raw:.1f}x raw p1 (p50)"
+    return result
+
+
+async def main(args: argparse.Namespace) -> None:
+    rows: list[Row] = []
+    for backend in args.backend:
+        rows += await bench_backend(args, backend)
+    print_table(rows, f"\nlaunchbot end to end through the emulator (samples={args.samples})")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--backend", action="append", choices=BACKENDS, help="repeatable (default: sqlite)"
+    )
+    parser.add_argument("--launches", type=int, default=10_000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--burst", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--pg", help="PostgreSQL server URL (default $LAUNCHBOT_TEST_POSTGRES_URL)")
+    args = parser.parse_args(argv)
+    args.backend = args.backend or ["sqlite"]
+    return args
+
+
+if __name__ == "__main__":
+    asyncio.run(main(parse_args()))
