@@ -54,6 +54,7 @@ from benchmarks.common import (
 )
 from bot.config import builtin_guild_defaults
 from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, create_session_factory
+from bot.domain.calendar_query import PageRequest
 from bot.domain.clock import utc_now
 from bot.render.lists import PAGE_SIZE
 from bot.services.calendar import CalendarService
@@ -144,6 +145,9 @@ async def _repeat(work: Callable[[], Awaitable[object]], row: Row, samples: int)
         row.samples_ms.append(_ms(started))
 
 
+FIRST_PAGE = PageRequest(limit=PAGE_SIZE)
+
+
 async def service_and_raw(
     url: str, backend: str, launches: int, guild_id: int, samples: int
 ) -> list[Row]:
@@ -158,11 +162,11 @@ async def service_and_raw(
     calendar = CalendarService(create_session_factory(engine), utc_now, builtin_guild_defaults())
     service = Row(backend, launches, "service p1", note="CalendarService.upcoming, SQLAlchemy")
     try:
-        await calendar.upcoming(guild_id, limit=PAGE_SIZE)
+        await calendar.upcoming(guild_id, page=FIRST_PAGE)
         event.listen(engine.sync_engine, "before_cursor_execute", remember)
-        await calendar.upcoming(guild_id, limit=PAGE_SIZE)
+        await calendar.upcoming(guild_id, page=FIRST_PAGE)
         event.remove(engine.sync_engine, "before_cursor_execute", remember)
-        await _repeat(lambda: calendar.upcoming(guild_id, limit=PAGE_SIZE), service, samples)
+        await _repeat(lambda: calendar.upcoming(guild_id, page=FIRST_PAGE), service, samples)
     finally:
         await engine.dispose()
     page = [s for s in captured if "ORDER BY" in s[0] and "LIMIT" in s[0]]

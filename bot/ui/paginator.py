@@ -1,4 +1,7 @@
-"""Previous/next buttons over a calendar query; only the person who asked can turn the pages."""
+"""Previous/next buttons over a calendar query; only the person who asked can turn the pages.
+
+A listing keeps only its position in memory (two keys and a count), for PAGE_TIMEOUT seconds.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +11,14 @@ from typing import Any
 
 import discord
 
-from bot.domain.calendar_query import PageRequest, Turn
-from bot.domain.records import CalendarKey, Page
+from bot.domain.calendar_query import PagePosition, PageRequest, Turn
+from bot.domain.records import Page
 from bot.render.lists import upcoming_page
 from bot.ui.context import NO_PINGS
 from bot.ui.safe import guarded
 
 Fetch = Callable[[PageRequest], Awaitable[Page]]
-PAGE_TIMEOUT = 600.0
+PAGE_TIMEOUT = 180.0
 
 
 class CalendarPaginator(discord.ui.View):
@@ -24,13 +27,13 @@ class CalendarPaginator(discord.ui.View):
         self.origin: discord.Interaction | None = None
         self.owner_id = owner_id
         self.fetch = fetch
-        self.page = first
+        self.position = PagePosition.of(first)
         self.title = title
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
-        self.first.disabled = self.previous.disabled = not self.page.has_previous
-        self.next.disabled = self.last.disabled = not self.page.has_next
+        self.first.disabled = self.previous.disabled = not self.position.has_previous
+        self.next.disabled = self.last.disabled = not self.position.has_next
 
     async def on_timeout(self) -> None:
         """Removes the buttons once they stop working, so nobody clicks into silence."""
@@ -49,20 +52,11 @@ class CalendarPaginator(discord.ui.View):
         return False
 
     async def _turn(self, interaction: discord.Interaction, turn: Turn) -> None:
-        shown = self.page
-        key = None
-        if turn is Turn.NEXT and shown.items:
-            key = CalendarKey.of(shown.items[-1])
-        elif turn is Turn.PREVIOUS and shown.items:
-            key = CalendarKey.of(shown.items[0])
-        elif turn in (Turn.NEXT, Turn.PREVIOUS):
-            turn = Turn.FIRST
-        self.page = await self.fetch(
-            PageRequest(turn, key, shown.limit, shown.total, shown.total_exact, shown.number)
-        )
+        page = await self.fetch(self.position.request(turn))
+        self.position = PagePosition.of(page)
         self._sync_buttons()
         await interaction.response.edit_message(
-            embed=upcoming_page(self.page, self.title), view=self, allowed_mentions=NO_PINGS
+            embed=upcoming_page(page, self.title), view=self, allowed_mentions=NO_PINGS
         )
 
     @discord.ui.button(label="First", style=discord.ButtonStyle.secondary)
