@@ -38,7 +38,7 @@ check: lint typecheck test
 PG ?= $(LAUNCHBOT_TEST_POSTGRES_URL)
 LAUNCHES ?= 10000
 bench: $(VENV)/.installed-test
-	$(BIN)/python -m benchmarks.e2e_calendar --launches $(LAUNCHES) --backend sqlite \
+	$(BIN)/python -m benchmarks.e2e_calendar --process --launches $(LAUNCHES) --backend sqlite \
 		$(if $(PG),--backend postgresql --pg '$(PG)')
 	$(BIN)/python -m benchmarks.memory --launches $(LAUNCHES) --backend sqlite
 	$(if $(PG),$(BIN)/python -m benchmarks.memory --launches $(LAUNCHES) --backend postgresql --pg '$(PG)')

@@ -7,10 +7,13 @@ and one audit entry per launch; each noise guild gets a tenth as many.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import os
 import random
+import re
+import signal
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -32,6 +35,8 @@ from bot.domain.vocabulary import (
     Precision,
     SourceKind,
 )
+from tests.e2e.harness import LAUNCHBOT, bot_environment
+from tests.emulator import Emulator
 from tests.support import databases
 
 POSTGRES_ENV = databases.POSTGRES_ENV
@@ -355,3 +360,57 @@ def log_bot_to(path: Path, level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+# the bot as a process ------------------------------------------------------------------------
+
+LOG_PROBLEM = re.compile(r" (ERROR|CRITICAL) |Traceback|\"level\": \"(ERROR|CRITICAL)\"")
+
+
+async def spawn_bot(
+    emu: Emulator,
+    url: str,
+    log: Path,
+    command: Sequence[str] = (str(LAUNCHBOT), "run"),
+    env: dict[str, str] | None = None,
+    ready_within: float = 60,
+) -> asyncio.subprocess.Process:
+    """``command`` (a real `launchbot run` by default) with the environment of the end-to-end
+    tests (tests.e2e.harness.bot_environment: database, emulator's REST and gateway URLs, token,
+    config.toml) plus ``env``, its stderr in ``log``; returns once the bot has logged "ready as"
+    (connected, guilds received)."""
+    with log.open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            env=bot_environment(emu, url, **{"LAUNCHBOT_LOG_LEVEL": "INFO", **(env or {})}),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=sink,
+        )
+    try:
+        async with asyncio.timeout(ready_within):
+            while "ready as" not in _text(log):
+                if process.returncode is not None:
+                    raise RuntimeError("the bot exited:\n" + _text(log)[-2000:])
+                await asyncio.sleep(0.1)
+    except BaseException:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        raise
+    return process
+
+
+async def stop_bot(process: asyncio.subprocess.Process, within: float = 30) -> int:
+    """SIGTERM (what systemd and docker stop send), then its exit status."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGTERM)
+    return await asyncio.wait_for(process.wait(), within)
+
+
+def log_problems(log: Path) -> list[str]:
+    """The lines of a bot log at ERROR or CRITICAL, and tracebacks."""
+    return [line for line in _text(log).splitlines() if LOG_PROBLEM.search(line)]
+
+
+def _text(log: Path) -> str:
+    return log.read_text(errors="replace")

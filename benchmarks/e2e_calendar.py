@@ -1,13 +1,22 @@
-"""The calendar end to end: the real bot (BotApp, as `launchbot run`) against the Discord emulator.
+"""The calendar end to end: the real bot against the Discord emulator.
 
-    .venv/bin/python -m benchmarks.e2e_calendar --backend sqlite --launches 10000
-    .venv/bin/python -m benchmarks.e2e_calendar --backend postgresql --pg postgresql+asyncpg://...
+    .venv/bin/python -m benchmarks.e2e_calendar --process --backend sqlite --launches 10000
+    .venv/bin/python -m benchmarks.e2e_calendar --process --backend postgresql --pg URL
 
 Each sample is timed with time.perf_counter from just before the interaction is injected on the
 emulator's gateway to the moment the emulator has recorded the bot's callback
-(``handle.wait_response()``). The emulator, the bot and this driver share one event loop, as in
-the end-to-end tests, so the figures include the emulator's own work (parsing, validation,
-recording). Scenarios, each ``--samples`` times (default 200):
+(``handle.wait_response()``). Two modes:
+
+* ``--process`` (what `make bench` runs): the bot is a real `.venv/bin/launchbot run` process,
+  configured as in the end-to-end tests (database, the emulator's REST and gateway URLs, token,
+  config.toml), started once it has logged "ready as" and stopped with SIGTERM at the end (its
+  exit status must be 0); the emulator and this driver run here, so the bot's own event loop
+  holds only the bot (on 2 cores it shares the machine with them, and with PostgreSQL);
+* in-process (the default): BotApp runs in this process, and the emulator, the bot and this
+  driver share one event loop, as in the end-to-end tests, so the figures include the emulator's
+  own work (parsing, validation, recording) - for 50 interactions at once, all of it.
+
+Scenarios, each ``--samples`` times (default 200):
 
 * ``upcoming p1``: /launch upcoming (first page); then on the message it posted
   ``click Next`` (page 2) and ``click Last`` (the last page);
@@ -19,9 +28,9 @@ recording). Scenarios, each ``--samples`` times (default 200):
 * ``raw p1``: the SQL statements the service sent for it (count, page, aliases), replayed with
   aiosqlite / asyncpg directly; ``raw page`` the page SELECT alone, ``raw count`` the count.
 
-The database is a scratch one (a temp SQLite file, or a PostgreSQL database created beside
---pg / $LAUNCHBOT_TEST_POSTGRES_URL and dropped afterwards), seeded with bulk inserts: see
-benchmarks/common.py.
+The service and raw rows always run in this process. The database is a scratch one (a temp
+SQLite file, or a PostgreSQL database created beside --pg / $LAUNCHBOT_TEST_POSTGRES_URL and
+dropped afterwards), seeded with bulk inserts: see benchmarks/common.py.
 """
 
 from __future__ import annotations
@@ -47,10 +56,13 @@ from benchmarks.common import (
     Row,
     asyncpg_dsn,
     log_bot_to,
+    log_problems,
     print_table,
     scratch_database,
     seed_calendar,
+    spawn_bot,
     sqlite_path,
+    stop_bot,
 )
 from bot.config import builtin_guild_defaults
 from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, create_session_factory
@@ -59,7 +71,7 @@ from bot.domain.clock import utc_now
 from bot.render.lists import PAGE_SIZE
 from bot.services.calendar import CalendarService
 from tests.e2e.calendar_helpers import button_id
-from tests.e2e.harness import TOKEN, Server, build_server, start_bot
+from tests.e2e.harness import TOKEN, RunningBot, Server, build_server, start_bot
 from tests.emulator import CallbackRecord, Emulator, InteractionHandle
 
 REPLY_TIMEOUT_S = 60.0
@@ -204,10 +216,46 @@ async def service_and_raw(
     return [service, raw_all, raw_page, raw_count]
 
 
+class InProcessBot:
+    """BotApp in this event loop (tests.e2e.harness.start_bot); its log goes to ``log``."""
+
+    def __init__(self, running: RunningBot, log: Path) -> None:
+        self.running = running
+        self.log = log
+
+    @classmethod
+    async def start(cls, emu: Emulator, url: str, log: Path) -> InProcessBot:
+        log_bot_to(log)
+        return cls(await start_bot(emu, url), log)
+
+    async def stop(self) -> str:
+        await self.running.stop()
+        return "stopped"
+
+
+class ProcessBot:
+    """A real `launchbot run` process (benchmarks.common.spawn_bot), its stderr in ``log``."""
+
+    def __init__(self, process: asyncio.subprocess.Process, log: Path) -> None:
+        self.process = process
+        self.log = log
+
+    @classmethod
+    async def start(cls, emu: Emulator, url: str, log: Path) -> ProcessBot:
+        log_bot_to(log.with_name("driver.log"))  # the emulator's and this driver's logging
+        return cls(await spawn_bot(emu, url, log), log)
+
+    async def stop(self) -> str:
+        code = await stop_bot(self.process)
+        if code != 0:
+            raise RuntimeError(f"launchbot run exited {code} on SIGTERM; log: {self.log}")
+        return f"pid {self.process.pid} exited {code} on SIGTERM"
+
+
 async def bench_backend(args: argparse.Namespace, backend: str) -> list[Row]:
     launches, samples = args.launches, args.samples
-    tmp = Path(tempfile.mkdtemp(prefix="launchbot-bench-log-"))
-    log_bot_to(tmp / "bot.log")
+    log = Path(tempfile.mkdtemp(prefix="launchbot-bench-log-")) / "bot.log"
+    kind = ProcessBot if args.process else InProcessBot
     async with scratch_database(backend, args.pg) as url:
         # a late callback is timed instead of refused; replies over 3 s are counted in the burst
         async with Emulator(TOKEN, interaction_response_timeout=REPLY_TIMEOUT_S) as emu:
@@ -217,10 +265,10 @@ async def bench_backend(args: argparse.Namespace, backend: str) -> list[Row]:
             print(
                 f"[{backend}] seeded {len(seeded.launch_ids):,} launches "
                 f"({seeded.upcoming:,} upcoming) + {seeded.noise_launches:,} in "
-                f"{len(noise)} noise guilds in {seeded.seconds:.1f} s; bot log: {tmp / 'bot.log'}",
+                f"{len(noise)} noise guilds in {seeded.seconds:.1f} s; bot log: {log}",
                 file=sys.stderr,
             )
-            bot = await start_bot(emu, url)
+            bot = await kind.start(emu, url, log)
             driver = Driver(emu, server, seeded.launch_ids, args.seed)
             rows = {
                 "first": Row(backend, launches, "upcoming p1"),
@@ -243,7 +291,13 @@ async def bench_backend(args: argparse.Namespace, backend: str) -> list[Row]:
                     file=sys.stderr,
                 )
             finally:
-                await bot.stop()
+                stopped = await bot.stop()
+            problems = log_problems(log)
+            print(
+                f"[{backend}] bot {stopped}; {len(problems)} ERROR/traceback lines in its log"
+                + "".join(f"\n  {line}" for line in problems[:10]),
+                file=sys.stderr,
+            )
             assert not any(h.errors for h in emu.interactions), "the emulator refused requests"
         result = list(rows.values())
         result += await service_and_raw(url, backend, launches, server.guild.id, samples)
@@ -257,7 +311,10 @@ async def main(args: argparse.Namespace) -> None:
     rows: list[Row] = []
     for backend in args.backend:
         rows += await bench_backend(args, backend)
-    print_table(rows, f"\nlaunchbot end to end through the emulator (samples={args.samples})")
+    mode = "launchbot run process" if args.process else "BotApp in the emulator's event loop"
+    print_table(
+        rows, f"\nlaunchbot end to end through the emulator ({mode}; samples={args.samples})"
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -270,6 +327,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--burst", type=int, default=50)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--pg", help="PostgreSQL server URL (default $LAUNCHBOT_TEST_POSTGRES_URL)")
+    parser.add_argument(
+        "--process",
+        action="store_true",
+        help="run the bot as a real `launchbot run` process (default: BotApp in this event loop)",
+    )
     args = parser.parse_args(argv)
     args.backend = args.backend or ["sqlite"]
     return args

@@ -28,10 +28,10 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import BACKENDS, scratch_database, seed_calendar
+from benchmarks.common import BACKENDS, scratch_database, seed_calendar, spawn_bot, stop_bot
 from benchmarks.membot import status_kb
 from tests.e2e.calendar_helpers import button_id
-from tests.e2e.harness import LAUNCHBOT, TOKEN, Server, bot_environment, build_server
+from tests.e2e.harness import LAUNCHBOT, TOKEN, Server, build_server
 from tests.emulator import Emulator, InteractionHandle, MessageRecord
 
 SETTLE_S = 2.0
@@ -50,7 +50,7 @@ class BotProcess:
     async def start(
         cls, emu: Emulator, url: str, args: argparse.Namespace, work: Path
     ) -> BotProcess:
-        extra = {"LAUNCHBOT_LOG_LEVEL": "INFO", "MEMBOT_OUT": str(work)}
+        extra = {"MEMBOT_OUT": str(work)}
         if args.page_timeout is not None:
             extra["MEMBOT_PAGE_TIMEOUT"] = str(args.page_timeout)
         if args.client_option:
@@ -64,20 +64,9 @@ class BotProcess:
             [sys.executable, "-m", "benchmarks.membot"] if wrapped else [str(LAUNCHBOT), "run"]
         )
         log = work / "bot.log"
-        with log.open("wb") as sink:
-            process = await asyncio.create_subprocess_exec(
-                *command,
-                env=bot_environment(emu, url, **extra),
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=sink,
-            )
+        process = await spawn_bot(emu, url, log, command, extra)
         bot = cls(process, log, work)
         bot.command = "benchmarks.membot" if wrapped else "launchbot run"
-        async with asyncio.timeout(60):
-            while "ready as" not in log.read_text(errors="replace"):
-                if process.returncode is not None:
-                    raise RuntimeError("the bot exited:\n" + log.read_text()[-2000:])
-                await asyncio.sleep(0.1)
         return bot
 
     def rss_kb(self) -> int:
@@ -93,8 +82,7 @@ class BotProcess:
         return dict(json.loads(target.read_text()))
 
     async def stop(self) -> int:
-        self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), 30)
+        return await stop_bot(self.process)
 
 
 class Mix:
