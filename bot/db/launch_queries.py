@@ -1,8 +1,28 @@
-"""Queries on launches, devices and brands; each one is scoped to a guild and index-backed."""
+"""Queries on launches, devices and brands; each one is scoped to a guild and index-backed.
+
+Reads select plain columns (no ORM objects) with statements built once per shape and bound
+to parameters, which is most of what a read costs in Python. Writes load ORM rows to change.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.launch_rows import LaunchRow, triples
@@ -15,6 +35,38 @@ from bot.domain.vocabulary import LaunchKind, LaunchStatus
 
 FINISHED = (LaunchStatus.LAUNCHED, LaunchStatus.CANCELLED)
 LaunchSelect = Select[Launch, Device, Brand]
+
+
+LAUNCHES, DEVICES, BRANDS = Launch.__table__.c, Device.__table__.c, Brand.__table__.c
+CLAIMS, ALIASES = Claim.__table__.c, DeviceAlias.__table__.c
+
+
+@cache
+def listing() -> Select[Any]:
+    """A launch with its device's and brand's names: the columns ``launch_record_of`` reads."""
+    return (
+        select(
+            Launch.__table__,
+            DEVICES.name.label("device_name"),
+            DEVICES.is_series.label("device_is_series"),
+            BRANDS.name.label("brand_name"),
+        )
+        .join_from(Launch.__table__, Device.__table__, DEVICES.id == LAUNCHES.device_id)
+        .join(Brand.__table__, BRANDS.id == DEVICES.brand_id)
+        .where(LAUNCHES.guild_id == bindparam("g"))
+    )
+
+
+@cache
+def _one_launch() -> Select[Any]:
+    return listing().where(LAUNCHES.id == bindparam("id"))
+
+
+async def listed_launch(session: AsyncSession, guild_id: int, launch_id: int) -> Row[Any] | None:
+    row: Row[Any] | None = (
+        await session.execute(_one_launch(), {"g": guild_id, "id": launch_id})
+    ).first()
+    return row
 
 
 def launch_select(guild_id: int) -> LaunchSelect:
@@ -38,26 +90,33 @@ async def launch_row(
     return found[0] if found else None
 
 
-async def claim_rows(session: AsyncSession, guild_id: int, launch_id: int) -> list[Claim]:
-    result = await session.scalars(
-        select(Claim)
-        .where(Claim.guild_id == guild_id, Claim.launch_id == launch_id)
-        .order_by(Claim.seen_at, Claim.id)
+@cache
+def _claims_statement() -> Select[Any]:
+    return (
+        select(Claim.__table__)
+        .where(CLAIMS.guild_id == bindparam("g"), CLAIMS.launch_id == bindparam("id"))
+        .order_by(CLAIMS.seen_at, CLAIMS.id)
     )
-    return list(result)
+
+
+async def claim_rows(session: AsyncSession, guild_id: int, launch_id: int) -> Sequence[Row[Any]]:
+    """A launch's claims, oldest first."""
+    result = await session.execute(_claims_statement(), {"g": guild_id, "id": launch_id})
+    rows: Sequence[Row[Any]] = result.all()
+    return rows
 
 
 async def claims_of_launches(
     session: AsyncSession, guild_id: int, launch_ids: list[int]
-) -> list[Claim]:
+) -> Sequence[Row[Any]]:
     if not launch_ids:
         return []
-    result = await session.scalars(
-        select(Claim)
-        .where(Claim.guild_id == guild_id, Claim.launch_id.in_(launch_ids))
-        .order_by(Claim.launch_id, Claim.seen_at, Claim.id)
+    result = await session.execute(
+        select(Claim.__table__)
+        .where(CLAIMS.guild_id == guild_id, CLAIMS.launch_id.in_(launch_ids))
+        .order_by(CLAIMS.launch_id, CLAIMS.seen_at, CLAIMS.id)
     )
-    return list(result)
+    return result.all()
 
 
 async def device_by_name(session: AsyncSession, guild_id: int, key: str) -> Device | None:
@@ -106,44 +165,101 @@ async def launch_like(
     return await session.scalar(query)
 
 
-def _filtered(query: Select, guild_id: int, wanted: UpcomingFilter) -> Select:  # type: ignore[type-arg]
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What makes one upcoming query differ from another, apart from its parameter values."""
+
+    end: bool
+    brand: bool
+    region: bool
+    status: bool
+    include_finished: bool
+
+    @classmethod
+    def of(cls, wanted: UpcomingFilter) -> _Shape:
+        return cls(
+            end=wanted.end is not None,
+            brand=bool(wanted.brand),
+            region=bool(wanted.region),
+            status=wanted.status is not None,
+            include_finished=wanted.include_finished,
+        )
+
+
+def _params(guild_id: int, wanted: UpcomingFilter) -> dict[str, Any]:
+    return {
+        "g": guild_id,
+        "now": wanted.start,
+        "earliest": wanted.start - LONGEST_WINDOW,
+        "end": wanted.end,
+        "brand": name_key(wanted.brand) if wanted.brand else None,
+        "region": name_key(wanted.region) if wanted.region else None,
+        "status": wanted.status,
+    }
+
+
+def _filtered(query: Select[Any], shape: _Shape) -> Select[Any]:
     query = query.where(
-        Launch.guild_id == guild_id,
-        Launch.window_start > wanted.start - LONGEST_WINDOW,
-        Launch.window_end > wanted.start,
+        LAUNCHES.guild_id == bindparam("g"),
+        LAUNCHES.window_start > bindparam("earliest"),
+        LAUNCHES.window_end > bindparam("now"),
     )
-    if wanted.end is not None:
-        query = query.where(Launch.window_start < wanted.end)
-    if wanted.brand:
-        query = query.where(Brand.name_key == name_key(wanted.brand))
-    if wanted.region:
-        query = query.where(Launch.region_key == name_key(wanted.region))
-    if wanted.status is not None:
-        query = query.where(Launch.status == wanted.status)
-    elif not wanted.include_finished:
-        query = query.where(Launch.status.not_in(FINISHED))
+    if shape.end:
+        query = query.where(LAUNCHES.window_start < bindparam("end"))
+    if shape.brand:
+        query = query.where(BRANDS.name_key == bindparam("brand"))
+    if shape.region:
+        query = query.where(LAUNCHES.region_key == bindparam("region"))
+    if shape.status:
+        query = query.where(LAUNCHES.status == bindparam("status", type_=LAUNCHES.status.type))
+    elif not shape.include_finished:
+        query = query.where(LAUNCHES.status.not_in(FINISHED))
     return query
 
 
-def _after(key: CalendarKey) -> ColumnElement[bool]:
+def _after() -> ColumnElement[bool]:
+    start, end = (
+        bindparam("key_start", type_=LAUNCHES.window_start.type),
+        bindparam("key_end", type_=LAUNCHES.window_end.type),
+    )
+    launch = bindparam("key_id", type_=LAUNCHES.id.type)
     return and_(
-        Launch.window_start >= key.start,
+        LAUNCHES.window_start >= start,
         or_(
-            Launch.window_start > key.start,
-            Launch.window_end > key.end,
-            and_(Launch.window_end == key.end, Launch.id > key.id),
+            LAUNCHES.window_start > start,
+            LAUNCHES.window_end > end,
+            and_(LAUNCHES.window_end == end, LAUNCHES.id > launch),
         ),
     )
 
 
-def _before(key: CalendarKey) -> ColumnElement[bool]:
+def _before() -> ColumnElement[bool]:
+    start, end = (
+        bindparam("key_start", type_=LAUNCHES.window_start.type),
+        bindparam("key_end", type_=LAUNCHES.window_end.type),
+    )
+    launch = bindparam("key_id", type_=LAUNCHES.id.type)
     return and_(
-        Launch.window_start <= key.start,
+        LAUNCHES.window_start <= start,
         or_(
-            Launch.window_start < key.start,
-            Launch.window_end < key.end,
-            and_(Launch.window_end == key.end, Launch.id < key.id),
+            LAUNCHES.window_start < start,
+            LAUNCHES.window_end < end,
+            and_(LAUNCHES.window_end == end, LAUNCHES.id < launch),
         ),
+    )
+
+
+@cache
+def _upcoming_statement(shape: _Shape, turn: Turn, keyed: bool) -> Select[Any]:
+    query = _filtered(listing(), shape)
+    if keyed and turn is Turn.NEXT:
+        query = query.where(_after())
+    elif keyed and turn is Turn.PREVIOUS:
+        query = query.where(_before())
+    columns = (LAUNCHES.window_start, LAUNCHES.window_end, LAUNCHES.id)
+    backwards = turn in (Turn.PREVIOUS, Turn.LAST)
+    return query.order_by(*(c.desc() for c in columns) if backwards else columns).limit(
+        bindparam("limit")
     )
 
 
@@ -154,42 +270,45 @@ async def upcoming_rows(
     turn: Turn,
     key: CalendarKey | None,
     limit: int,
-) -> list[LaunchRow]:
+) -> list[Row[Any]]:
     """Up to ``limit`` launches in calendar order, from the start, the end, or either side of
     ``key``: a keyset over the (guild_id, window_start, window_end, id) index."""
-    query = _filtered(launch_select(guild_id), guild_id, wanted)
-    backwards = turn in (Turn.PREVIOUS, Turn.LAST)
-    if key is not None and turn is Turn.NEXT:
-        query = query.where(_after(key))
-    elif key is not None and turn is Turn.PREVIOUS:
-        query = query.where(_before(key))
-    columns = (Launch.window_start, Launch.window_end, Launch.id)
-    order = [c.desc() for c in columns] if backwards else list(columns)
-    rows = triples(await session.execute(query.order_by(*order).limit(limit)))
-    return rows[::-1] if backwards else rows
+    params = _params(guild_id, wanted) | {"limit": limit}
+    if key is not None:
+        params |= {"key_start": key.start, "key_end": key.end, "key_id": key.id}
+    statement = _upcoming_statement(_Shape.of(wanted), turn, key is not None)
+    rows = list((await session.execute(statement, params)).all())
+    return rows[::-1] if turn in (Turn.PREVIOUS, Turn.LAST) else rows
+
+
+@cache
+def _count_statement(shape: _Shape) -> Select[Any]:
+    ids = select(LAUNCHES.id)
+    if shape.brand:
+        ids = ids.join_from(Launch.__table__, Device.__table__, DEVICES.id == LAUNCHES.device_id)
+        ids = ids.join(Brand.__table__, BRANDS.id == DEVICES.brand_id)
+    capped = _filtered(ids, shape).limit(bindparam("cap")).subquery()
+    return select(func.count()).select_from(capped)
 
 
 async def count_upcoming(
     session: AsyncSession, guild_id: int, wanted: UpcomingFilter, cap: int
 ) -> int:
     """How many launches match, counting no further than ``cap + 1``."""
-    ids = select(Launch.id)
-    if wanted.brand:
-        ids = ids.join(Device, Device.id == Launch.device_id).join(
-            Brand, Brand.id == Device.brand_id
-        )
-    capped = _filtered(ids, guild_id, wanted).limit(cap + 1).subquery()
-    return int(await session.scalar(select(func.count()).select_from(capped)) or 0)
+    params = _params(guild_id, wanted) | {"cap": cap + 1}
+    return int(await session.scalar(_count_statement(_Shape.of(wanted)), params) or 0)
 
 
 async def all_rows(
     session: AsyncSession, guild_id: int, offset: int, limit: int
-) -> list[LaunchRow]:
+) -> Sequence[Row[Any]]:
     """Every launch, dated ones by date, then undated ones (the command line and exports)."""
-    query = launch_select(guild_id).order_by(
-        Launch.window_start.is_(None), Launch.window_start, Launch.window_end, Launch.id
+    query = listing().order_by(
+        LAUNCHES.window_start.is_(None), LAUNCHES.window_start, LAUNCHES.window_end, LAUNCHES.id
     )
-    return triples(await session.execute(query.offset(offset).limit(limit)))
+    result = await session.execute(query.offset(offset).limit(limit), {"g": guild_id})
+    rows: Sequence[Row[Any]] = result.all()
+    return rows
 
 
 async def count_launches(session: AsyncSession, guild_id: int) -> int:
@@ -205,7 +324,7 @@ def _escape_like(text: str) -> str:
 
 async def search_rows(
     session: AsyncSession, guild_id: int, text: str, limit: int
-) -> list[LaunchRow]:
+) -> Sequence[Row[Any]]:
     """Launches whose device name, alias or brand contains ``text``; names that start with it
     first."""
     key = _escape_like(name_key(text))
@@ -215,16 +334,17 @@ async def search_rows(
         .where(DeviceAlias.guild_id == guild_id, DeviceAlias.alias_key.like(pattern, escape="\\"))
         .scalar_subquery()
     )
-    query = launch_select(guild_id).where(
+    query = listing().where(
         or_(
-            Device.name_key.like(pattern, escape="\\"),
-            Brand.name_key.like(pattern, escape="\\"),
-            Device.id.in_(alias_match),
+            DEVICES.name_key.like(pattern, escape="\\"),
+            BRANDS.name_key.like(pattern, escape="\\"),
+            DEVICES.id.in_(alias_match),
         )
     )
-    starts = Device.name_key.like(f"{key}%", escape="\\")
-    query = query.order_by(starts.desc(), Device.name_key, Launch.id).limit(limit)
-    return triples(await session.execute(query))
+    starts = DEVICES.name_key.like(f"{key}%", escape="\\")
+    query = query.order_by(starts.desc(), DEVICES.name_key, LAUNCHES.id).limit(limit)
+    rows: Sequence[Row[Any]] = (await session.execute(query, {"g": guild_id})).all()
+    return rows
 
 
 async def names_like(session: AsyncSession, guild_id: int, text: str, limit: int) -> list[str]:

@@ -250,7 +250,7 @@ class CalendarService:
 
 
 async def _launch(session: AsyncSession, guild_id: int, launch_id: int) -> LaunchRecord:
-    row = await q.launch_row(session, guild_id, launch_id)
+    row = await q.listed_launch(session, guild_id, launch_id)
     if row is None:
         raise LaunchNotFound(f"There is no launch #{launch_id} in this server.")
     return (await launch_records(session, guild_id, [row]))[0]

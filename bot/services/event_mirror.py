@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import launch_queries as q
-from bot.db.launch_rows import launch_record
+from bot.db.launch_rows import launch_record_of
 from bot.db.models import Launch
 from bot.db.settings_rows import mark_events_warned
 from bot.domain.clock import Clock
@@ -28,9 +28,9 @@ class StoredEvents:
 
     async def current(self, launch_id: int) -> LaunchRecord | None:
         """The launch as it is now (without aliases, which an event does not show)."""
-        found = await q.launch_row(self._session, self._guild_id, launch_id)
+        found = await q.listed_launch(self._session, self._guild_id, launch_id)
         await self._session.commit()
-        return None if found is None else launch_record(*found)
+        return None if found is None else launch_record_of(found)
 
     async def set_event_id(self, launch_id: int, event_id: int | None) -> None:
         await self._session.execute(
