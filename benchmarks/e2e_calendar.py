@@ -11,7 +11,9 @@ emulator's gateway to the moment the emulator has recorded the bot's callback
   configured as in the end-to-end tests (database, the emulator's REST and gateway URLs, token,
   config.toml), started once it has logged "ready as" and stopped with SIGTERM at the end (its
   exit status must be 0); the emulator and this driver run here, so the bot's own event loop
-  holds only the bot (on 2 cores it shares the machine with them, and with PostgreSQL);
+  holds only the bot (on 2 cores it shares the machine with them, and with PostgreSQL); this
+  process's heap is gc.freeze()d before the samples, so that its own full garbage collections
+  (~100 ms over the seeding's and the emulator's objects) are not timed as the bot's;
 * in-process (the default): BotApp runs in this process, and the emulator, the bot and this
   driver share one event loop, as in the end-to-end tests, so the figures include the emulator's
   own work (parsing, validation, recording) - for 50 interactions at once, all of it.
@@ -37,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import sys
 import tempfile
@@ -282,6 +285,11 @@ async def bench_backend(args: argparse.Namespace, backend: str) -> list[Row]:
                 warm = {k: Row(backend, launches, k) for k in ("first", "next", "last")}
                 await driver.paging(warm, 3)
                 await driver.infos(Row(backend, launches, "warm"), 3)
+                if args.process:
+                    # this process (emulator, driver) only: its full collections walked the
+                    # seeding's and the emulator's heap for ~100 ms, inside one sample
+                    gc.collect()
+                    gc.freeze()
                 await driver.paging(rows, samples)
                 await driver.infos(rows["info"], samples)
                 await driver.burst(rows["burst"], samples, args.burst)
@@ -291,6 +299,7 @@ async def bench_backend(args: argparse.Namespace, backend: str) -> list[Row]:
                     file=sys.stderr,
                 )
             finally:
+                gc.unfreeze()
                 stopped = await bot.stop()
             problems = log_problems(log)
             print(
