@@ -40,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import random
 import sys
 import tempfile
@@ -138,17 +139,31 @@ class Driver:
             assert reply.embeds and not reply.ephemeral, reply.content
             row.samples_ms.append(ms)
 
-    async def burst(self, row: Row, samples: int, size: int) -> None:
+    async def burst(
+        self, row: Row, samples: int, size: int, bot_cpu: Callable[[], float] | None = None
+    ) -> None:
+        """With ``bot_cpu`` (the bot process's CPU seconds so far), the note also gives the CPU
+        per interaction of the bot and of this process (emulator and driver)."""
         late = 0
+        spent_bot = spent_here = 0.0
         while len(row.samples_ms) < samples:
             kinds = [self.upcoming if n % 2 == 0 else self.info for n in range(size)]
+            bot_before, here_before = bot_cpu() if bot_cpu else 0.0, time.process_time()
             results = await asyncio.gather(*(_timed(kind) for kind in kinds))
+            spent_here += time.process_time() - here_before
+            spent_bot += bot_cpu() - bot_before if bot_cpu else 0.0
             for ms, reply in results:
                 assert reply.embeds and not reply.ephemeral, reply.content
                 row.samples_ms.append(ms)
                 late += ms > DISCORD_DEADLINE_S * 1000
             await asyncio.sleep(0.5)
         row.note = f"{late} of {len(row.samples_ms)} later than {DISCORD_DEADLINE_S:.0f} s"
+        each = 1000 / len(row.samples_ms)
+        if bot_cpu:
+            row.note += f"; CPU/inter.: bot {spent_bot * each:.1f} ms, emulator"
+            row.note += f"+driver {spent_here * each:.1f} ms"
+        else:
+            row.note += f"; CPU/inter. (all in one) {spent_here * each:.1f} ms"
 
 
 async def _repeat(work: Callable[[], Awaitable[object]], row: Row, samples: int) -> None:
@@ -235,6 +250,8 @@ class InProcessBot:
         await self.running.stop()
         return "stopped"
 
+    cpu_seconds = None
+
 
 class ProcessBot:
     """A real `launchbot run` process (benchmarks.common.spawn_bot), its stderr in ``log``."""
@@ -247,6 +264,11 @@ class ProcessBot:
     async def start(cls, emu: Emulator, url: str, log: Path) -> ProcessBot:
         log_bot_to(log.with_name("driver.log"))  # the emulator's and this driver's logging
         return cls(await spawn_bot(emu, url, log), log)
+
+    def cpu_seconds(self) -> float:
+        """user + system CPU time of the bot process so far (/proc/PID/stat)."""
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     async def stop(self) -> str:
         code = await stop_bot(self.process)
@@ -292,7 +314,7 @@ async def bench_backend(args: argparse.Namespace, backend: str) -> list[Row]:
                     gc.freeze()
                 await driver.paging(rows, samples)
                 await driver.infos(rows["info"], samples)
-                await driver.burst(rows["burst"], samples, args.burst)
+                await driver.burst(rows["burst"], samples, args.burst, bot.cpu_seconds)
                 print(
                     f"[{backend}] {len(emu.interactions):,} interactions in "
                     f"{time.perf_counter() - started:.0f} s",
