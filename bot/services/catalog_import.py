@@ -1,22 +1,39 @@
-"""Import a catalog into one server: idempotent, and all or nothing."""
+"""Import a catalog into one server: idempotent, all or nothing, and in bulk.
+
+The file is prepared in pure code first (names, keys, dates, claims), so a bad entry is reported
+before the database is touched. Then, in one transaction: a handful of queries read the brands,
+devices, aliases, launches and claims the file is about; the import is worked out in memory
+(``catalog_plan``); ids are reserved; and the rows are written with multi-row INSERTs and
+executemany UPDATEs (``bot.db.catalog_rows``).
+
+On SQLite everything up to the writing happens before the write lock is taken, so the lock is
+held only while rows are written and a bot write waits that long at most. Should another write
+commit in between, the import starts over; its last attempt reads under the lock.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from bot.db.launch_queries import launch_like
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+
+from bot.db import catalog_rows as rows
+from bot.db.settings_rows import load_guild_settings
 from bot.domain.catalog import CatalogEntry
-from bot.domain.dates import parse_date
-from bot.domain.errors import CatalogError, DomainError
-from bot.domain.inputs import LaunchEdit, NewClaim
-from bot.domain.records import Actor, ClaimRecord
-from bot.domain.text import NAME_MAX, clean_text, clean_url, name_key
+from bot.domain.catalog_prepare import Dates, PreparedEntry, prepare
+from bot.domain.errors import InvalidInput
+from bot.domain.guild_settings import GuildDefaults
+from bot.domain.records import Actor
 from bot.services.calendar import CalendarService
-from bot.services.launch_writer import LaunchWriter
+from bot.services.catalog_batches import RowBuilder, Write
+from bot.services.catalog_plan import Planner
 
 Progress = Callable[[int, int], None]
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +50,13 @@ class ImportResult:
         )
 
 
+def _service_parts(
+    service: CalendarService,
+) -> tuple[async_sessionmaker[AsyncSession], Callable[[], datetime], GuildDefaults]:
+    """The calendar service's sessions, clock and defaults (it has no public accessors yet)."""
+    return service._sessions, service._clock, service._defaults
+
+
 async def import_catalog(
     service: CalendarService,
     guild_id: int,
@@ -40,89 +64,120 @@ async def import_catalog(
     entries: list[CatalogEntry],
     progress: Progress | None = None,
 ) -> ImportResult:
-    created = updated = unchanged = claims_added = 0
-    async with service.unit(guild_id, actor) as ops:
-        for done, entry in enumerate(entries, start=1):
+    sessions, clock, defaults = _service_parts(service)
+    now = clock()
+    dates = Dates()
+    prepared = prepare(entries, dates)
+    job = _Import(guild_id, actor, now, defaults, prepared, dates, progress)
+    for attempt in range(1, ATTEMPTS + 1):
+        async with sessions() as session:
             try:
-                outcome, launch_id = await _import_launch(ops, entry)
-                known = outcome != "created"
-                claims_added += await _import_claims(ops, launch_id, entry.claims, known)
-            except DomainError as exc:
-                raise CatalogError(f"{entry.label}: {exc}") from None
-            created += outcome == "created"
-            updated += outcome == "updated"
-            unchanged += outcome == "unchanged"
-            if progress is not None:
-                progress(done, len(entries))
-    return ImportResult(created, updated, unchanged, claims_added)
+                result = await job.run(session, under_lock=attempt == ATTEMPTS)
+                if result is not None:
+                    await session.commit()
+                    return result
+            except IntegrityError:
+                raise InvalidInput(
+                    "Someone else changed the same thing at the same moment; please try again."
+                ) from None
+    raise AssertionError("the last attempt reads under the write lock")  # pragma: no cover
 
 
-async def _import_launch(ops: LaunchWriter, entry: CatalogEntry) -> tuple[str, int]:
-    new = entry.launch
-    device, _, _ = await ops.ensure_device(
-        new.device, new.brand, series=new.series, aliases=new.aliases
-    )
-    existing = await launch_like(
-        ops.session, ops.guild_id, device.id, name_key(new.region), new.kind
-    )
-    if existing is None:
-        added = await ops.add(new)
-        assert added.after is not None
-        return "created", added.after.id
-    edit = LaunchEdit(
-        date=new.date,
-        timezone=new.timezone or "UTC",
-        region=new.region,
-        confidence=new.confidence,
-        livestream_url=new.livestream_url,
-        partner=new.partner,
-        note=new.note,
-    )
-    change = await ops.edit(existing.id, edit, action="import")
-    changed = change.before != change.after
-    if existing.status is not new.status:
-        await ops.set_status(existing.id, new.status, force=True)
-        changed = True
-    return ("updated" if changed else "unchanged"), existing.id
+class _Import:
+    def __init__(
+        self,
+        guild_id: int,
+        actor: Actor,
+        now: datetime,
+        defaults: GuildDefaults,
+        prepared: list[PreparedEntry],
+        dates: Dates,
+        progress: Progress | None,
+    ) -> None:
+        self.guild_id = guild_id
+        self.actor = actor
+        self.now = now
+        self.defaults = defaults
+        self.prepared = prepared
+        self.dates = dates
+        self.progress = progress
 
+    async def run(self, session: AsyncSession, *, under_lock: bool) -> ImportResult | None:
+        """One attempt; None when another connection wrote while this one was reading."""
+        conn = await session.connection()
+        version = None if under_lock else await rows.data_version(conn)
+        if under_lock:
+            await rows.write_lock(conn, None)
+        planner = Planner(self.prepared, self.now, self.dates)
+        await self._read(conn, planner)
+        zone = self.defaults.timezone
+        if any(p.zone is None for p in self.prepared):
+            zone = (await load_guild_settings(session, self.guild_id, self.defaults)).timezone
+        planner.plan_launches(zone)
+        batches = await self._rows(conn, planner)
+        writes = any(table for batch in batches for _, _, table in batch) or planner.repointed
+        if writes and not under_lock and not await rows.write_lock(conn, version):
+            await session.rollback()
+            return None
+        done = 0
+        for chunk, batch in zip(planner.chunks, batches, strict=True):
+            for write, name, table in batch:
+                if write == "insert":
+                    await rows.insert_rows(conn, name, table)
+                else:
+                    await rows.update_rows(conn, name, self.guild_id, table)
+            for _ in range(chunk.entries):
+                done += 1
+                if self.progress is not None:
+                    self.progress(done, len(self.prepared))
+        await rows.update_rows(conn, "claims", self.guild_id, self._repointed(planner))
+        counts = planner.outcomes
+        return ImportResult(
+            counts["created"], counts["updated"], counts["unchanged"], planner.claims_added
+        )
 
-def _claim_key(view: ClaimRecord) -> tuple[Any, ...]:
-    window = view.window
-    return (
-        view.subject,
-        (window.start, window.end, window.precision) if window else None,
-        name_key(view.feature) if view.feature else None,
-        view.present,
-        view.source_url,
-        view.author,
-        view.seen_at,
-    )
+    async def _read(self, conn: AsyncConnection, planner: Planner) -> None:
+        g = self.guild_id
+        names = {p.device_key for p in self.prepared}
+        names.update(key for p in self.prepared for _, key in p.aliases)
+        brands = await rows.brands(conn, g, keys={p.brand_key for p in self.prepared})
+        devices = await rows.devices(conn, g, keys=names)
+        owners = await rows.alias_owners(conn, g, names)
+        devices += await rows.devices(conn, g, ids=set(owners.values()) - {d.id for d in devices})
+        known = {b.id for b in brands}
+        brands += await rows.brands(conn, g, ids={d.brand_id for d in devices} - known)
+        planner.know(brands, devices, owners)
+        planner.resolve_devices()
+        existing = {d.id for d in planner.device_of if d.id is not None}
+        planner.know_launches(await rows.launches(conn, g, existing))
+        planner.know_claims(await rows.claims(conn, g, planner.wanted_launches()))
 
+    async def _rows(self, conn: AsyncConnection, planner: Planner) -> list[list[Write]]:
+        """Reserves the new rows' ids, then builds every row, chunk by chunk."""
+        chunks = planner.chunks
+        new: dict[str, list[Any]] = {
+            "brands": [b for c in chunks for b in c.brands],
+            "devices": [d for c in chunks for d in c.devices],
+            "device_aliases": [a for c in chunks for a in c.aliases],
+            "launches": [launch for c in chunks for launch in c.launches],
+            "claims": [claim for c in chunks for claim in c.claims],
+        }
+        counts = {name: len(items) for name, items in new.items()}
+        counts["audit_log"] = sum(len(c.audits) for c in chunks)
+        reserved = await rows.reserve_ids(conn, counts)
+        for name, items in new.items():
+            for item, new_id in zip(items, reserved.get(name, ()), strict=True):
+                item.id = new_id
+        builder = RowBuilder(
+            self.guild_id, self.actor, self.now, rows.Codec(conn.dialect), planner.repointed
+        )
+        audit_ids = iter(reserved.get("audit_log", ()))
+        return [builder.chunk(chunk, audit_ids) for chunk in chunks]
 
-def _new_claim_key(claim: NewClaim) -> tuple[Any, ...]:
-    window = parse_date(claim.date, default_tz=claim.timezone or "UTC") if claim.date else None
-    return (
-        claim.subject,
-        (window.start, window.end, window.precision) if window else None,
-        name_key(claim.feature) if claim.feature else None,
-        claim.present,
-        clean_url(claim.source_url),
-        clean_text(claim.author, "author", NAME_MAX),
-        claim.seen_at,
-    )
-
-
-async def _import_claims(
-    ops: LaunchWriter, launch_id: int, claims: tuple[NewClaim, ...], existing_launch: bool
-) -> int:
-    known = {_claim_key(c) for c in await ops.claims(launch_id)} if existing_launch else set()
-    added = 0
-    for claim in claims:
-        if claim.seen_at is None:
-            raise CatalogError("every imported claim needs seen_at, so that re-importing is safe.")
-        if _new_claim_key(claim) in known:
-            continue
-        recorded = await ops.add_claim(launch_id, claim)
-        known.add(_claim_key(recorded.claim))
-        added += 1
-    return added
+    def _repointed(self, planner: Planner) -> list[dict[str, Any]]:
+        changed = []
+        for claim in planner.repointed:
+            target = claim.pointer.id if claim.pointer is not None else None
+            if target != claim.stored:
+                changed.append({"id": claim.id, "superseded_by_id": target})
+        return changed

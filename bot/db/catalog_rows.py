@@ -1,0 +1,321 @@
+"""Bulk reads and writes for the catalog importer, on one connection.
+
+Existing rows are read with a handful of ``IN (...)`` queries (the lists chunked, as SQLite
+limits bound parameters). Ids for new rows are reserved up front, so every row can be built
+before anything is written; rows then go in as multi-row INSERTs (insertmanyvalues) and changes
+as executemany UPDATEs. The INSERTs use light tables whose columns carry no types: values are
+converted once, by the columns' own types (``Codec``), rather than once per row and column.
+
+On SQLite the reads happen before the write lock is taken. ``write_lock`` then takes it (BEGIN
+IMMEDIATE) and reports whether another connection committed in between (``PRAGMA
+data_version``), in which case the caller starts over; the lock is held only while writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import bindparam, column, insert, select, table, text, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.expression import TableClause
+
+from bot.db.models import AuditEntry, Base, Brand, Claim, Device, DeviceAlias, Launch
+from bot.domain.catalog_prepare import Span
+from bot.domain.dates import DateWindow, window_from_record
+from bot.domain.vocabulary import ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus
+
+IN_CHUNK = 900
+"""Values per ``IN (...)`` list: under SQLite's oldest limit of 999 bound parameters."""
+
+MODELS: dict[str, type[Base]] = {
+    "brands": Brand,
+    "devices": Device,
+    "device_aliases": DeviceAlias,
+    "launches": Launch,
+    "claims": Claim,
+    "audit_log": AuditEntry,
+}
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class BrandRow:
+    id: int
+    name: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceRow:
+    id: int
+    brand_id: int
+    name: str
+    key: str
+    is_series: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LaunchRow:
+    id: int
+    device_id: int
+    region: str
+    region_key: str
+    kind: LaunchKind
+    status: LaunchStatus
+    window: DateWindow | None
+    timezone: str
+    confidence: int | None
+    livestream_url: str | None
+    partner: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimRow:
+    id: int
+    launch_id: int
+    subject: ClaimSubject
+    window: Span | None
+    feature: str | None
+    feature_key: str | None
+    present: FeaturePresence | None
+    source_url: str | None
+    author: str | None
+    seen_at: datetime
+    superseded_by_id: int | None
+
+
+def chunked(values: Iterable[T], size: int = IN_CHUNK) -> Iterator[list[T]]:
+    items = list(dict.fromkeys(values))
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def brands(
+    conn: AsyncConnection, guild_id: int, keys: Iterable[str] = (), ids: Iterable[int] = ()
+) -> list[BrandRow]:
+    found: list[BrandRow] = []
+    for where, values in ((Brand.name_key, keys), (Brand.id, ids)):
+        for part in chunked(values):
+            result = await conn.execute(
+                select(Brand.id, Brand.name, Brand.name_key).where(
+                    Brand.guild_id == guild_id, where.in_(part)
+                )
+            )
+            found.extend(BrandRow(*row) for row in result)
+    return found
+
+
+async def devices(
+    conn: AsyncConnection, guild_id: int, keys: Iterable[str] = (), ids: Iterable[int] = ()
+) -> list[DeviceRow]:
+    found: list[DeviceRow] = []
+    columns = (Device.id, Device.brand_id, Device.name, Device.name_key, Device.is_series)
+    for where, values in ((Device.name_key, keys), (Device.id, ids)):
+        for part in chunked(values):
+            result = await conn.execute(
+                select(*columns).where(Device.guild_id == guild_id, where.in_(part))
+            )
+            found.extend(DeviceRow(*row) for row in result)
+    return found
+
+
+async def alias_owners(conn: AsyncConnection, guild_id: int, keys: Iterable[str]) -> dict[str, int]:
+    """Device id by alias key, for the aliases among ``keys``."""
+    owners: dict[str, int] = {}
+    for part in chunked(keys):
+        result = await conn.execute(
+            select(DeviceAlias.alias_key, DeviceAlias.device_id).where(
+                DeviceAlias.guild_id == guild_id, DeviceAlias.alias_key.in_(part)
+            )
+        )
+        owners.update((key, device_id) for key, device_id in result)
+    return owners
+
+
+async def launches(
+    conn: AsyncConnection, guild_id: int, device_ids: Iterable[int]
+) -> list[LaunchRow]:
+    """The devices' launches, locked until the transaction ends (PostgreSQL) like any edit."""
+    found: list[LaunchRow] = []
+    t = Launch
+    columns = (
+        t.id, t.device_id, t.region, t.region_key, t.kind, t.status, t.window_start,
+        t.window_end, t.precision, t.timezone, t.confidence, t.livestream_url, t.partner, t.note,
+    )  # fmt: skip
+    for part in chunked(device_ids):
+        result = await conn.execute(
+            select(*columns).where(t.guild_id == guild_id, t.device_id.in_(part)).with_for_update()
+        )
+        for r in result:
+            window = None
+            if r.window_start is not None and r.window_end is not None and r.precision:
+                window = window_from_record(
+                    r.window_start, r.window_end, r.precision.value, r.timezone
+                )
+            found.append(
+                LaunchRow(
+                    r.id,
+                    r.device_id,
+                    r.region,
+                    r.region_key,
+                    r.kind,
+                    r.status,
+                    window,
+                    r.timezone,
+                    r.confidence,
+                    r.livestream_url,
+                    r.partner,
+                    r.note,
+                )
+            )
+    return found
+
+
+async def claims(conn: AsyncConnection, guild_id: int, launch_ids: Iterable[int]) -> list[ClaimRow]:
+    found: list[ClaimRow] = []
+    c = Claim
+    columns = (
+        c.id, c.launch_id, c.subject, c.window_start, c.window_end, c.precision, c.feature,
+        c.feature_key, c.present, c.source_url, c.author, c.seen_at, c.superseded_by_id,
+    )  # fmt: skip
+    for part in chunked(launch_ids):
+        result = await conn.execute(
+            select(*columns)
+            .where(c.guild_id == guild_id, c.launch_id.in_(part))
+            .order_by(c.seen_at, c.id)
+        )
+        for r in result:
+            window = None
+            if r.window_start and r.window_end and r.precision:
+                window = (r.window_start, r.window_end, r.precision)
+            found.append(
+                ClaimRow(
+                    r.id,
+                    r.launch_id,
+                    r.subject,
+                    window,
+                    r.feature,
+                    r.feature_key,
+                    r.present,
+                    r.source_url,
+                    r.author,
+                    r.seen_at,
+                    r.superseded_by_id,
+                )
+            )
+    return found
+
+
+# ids and the write lock ------------------------------------------------------------------------
+
+
+async def data_version(conn: AsyncConnection) -> int | None:
+    """SQLite's count of commits by other connections (None elsewhere)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    return int((await conn.exec_driver_sql("PRAGMA data_version")).scalar_one())
+
+
+async def write_lock(conn: AsyncConnection, seen_version: int | None) -> bool:
+    """Takes SQLite's write lock now; False if another connection committed since
+    ``seen_version`` was read (what was read may be stale: roll back and start over)."""
+    if conn.dialect.name != "sqlite":
+        return True
+    await conn.exec_driver_sql("BEGIN IMMEDIATE")
+    return seen_version is None or await data_version(conn) == seen_version
+
+
+async def reserve_ids(conn: AsyncConnection, counts: dict[str, int]) -> dict[str, Sequence[int]]:
+    """``counts[table]`` new ids per table, ascending. PostgreSQL takes them from the tables'
+    sequences; SQLite counts on from the largest id (and AUTOINCREMENT's record), which holds as
+    long as nobody else writes before this transaction does (see ``write_lock``)."""
+    wanted = {name: n for name, n in counts.items() if n > 0}
+    if not wanted:
+        return {}
+    if conn.dialect.name == "postgresql":
+        reserved: dict[str, Sequence[int]] = {}
+        for name, n in wanted.items():
+            ids = await conn.scalar(
+                text(
+                    "SELECT array_agg(nextval(s.seq)) FROM (SELECT CAST("
+                    "pg_get_serial_sequence(:name, 'id') AS regclass) AS seq) AS s, "
+                    "generate_series(1, :n)"
+                ),
+                {"name": name, "n": n},
+            )
+            reserved[name] = sorted(ids)
+        return reserved
+    tops = (
+        await conn.exec_driver_sql(
+            "SELECT "
+            + ", ".join(
+                f"max(coalesce((SELECT max(id) FROM {name}), 0), coalesce((SELECT seq FROM "
+                f"sqlite_sequence WHERE name = '{name}'), 0))"
+                for name in wanted
+            )
+        )
+    ).one()
+    return {
+        name: range(top + 1, top + 1 + wanted[name]) for name, top in zip(wanted, tops, strict=True)
+    }
+
+
+# writing ---------------------------------------------------------------------------------------
+
+
+class Codec:
+    """Database values for the few column types that need converting, converted once each."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._time = _processor(Launch.__table__.c.created_at.type, dialect)
+        self._json = _processor(AuditEntry.__table__.c.after.type, dialect)
+        self._times: dict[datetime, Any] = {}
+
+    def time(self, value: datetime | None) -> Any:
+        if value is None:
+            return None
+        converted = self._times.get(value)
+        if converted is None:
+            converted = self._times[value] = self._time(value)
+        return converted
+
+    def json(self, value: object) -> Any:
+        return self._json(value)
+
+
+def _processor(kind: Any, dialect: Dialect) -> Callable[[Any], Any]:
+    process = kind.dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else (lambda value: value)
+
+
+def _light(name: str) -> TableClause:
+    return table(name, *(column(c.name) for c in MODELS[name].__table__.columns))
+
+
+async def insert_rows(conn: AsyncConnection, name: str, rows: list[dict[str, Any]]) -> None:
+    """Multi-row INSERTs of complete rows (ids included). RETURNING makes SQLAlchemy send them
+    as multi-row VALUES batches (insertmanyvalues) instead of one INSERT per row."""
+    if rows:
+        light = _light(name)
+        await conn.execute(insert(light).returning(light.c.id), rows)
+
+
+async def update_rows(
+    conn: AsyncConnection, name: str, guild_id: int, rows: list[dict[str, Any]]
+) -> None:
+    """executemany UPDATE by id; every row carries ``id`` and the same other columns."""
+    if not rows:
+        return
+    light = _light(name)
+    values: dict[str, Any] = {key: bindparam(f"v_{key}") for key in rows[0] if key != "id"}
+    statement = (
+        update(light)
+        .where(light.c.guild_id == guild_id, light.c.id == bindparam("v_id"))
+        .values(values)
+    )
+    await conn.execute(statement, [{f"v_{k}": v for k, v in row.items()} for row in rows])

@@ -1,0 +1,187 @@
+"""Catalog entries made ready to import, in pure code: every name cleaned with its key, every
+date read into its window, every claim's identity worked out, before the database is touched.
+
+The rules are the calendar's own (adding a launch, editing it, recording a claim), so an import
+stores exactly what those would; a problem is reported with the entry at fault.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.domain.catalog import CatalogEntry
+from bot.domain.dates import DateWindow, canonical_zone_name, parse_date
+from bot.domain.errors import CatalogError, DomainError, InvalidInput
+from bot.domain.inputs import NewClaim, NewLaunch
+from bot.domain.text import (
+    NAME_MAX,
+    REGION_MAX,
+    check_confidence,
+    clean_name,
+    clean_text,
+    clean_url,
+    name_key,
+)
+from bot.domain.vocabulary import ClaimSubject, FeaturePresence, Precision
+
+MAX_ALIASES = 20
+ClaimKey = tuple[Any, ...]
+"""What makes two claims the same claim: re-importing a file adds none twice."""
+
+
+Span = tuple[datetime, datetime, Precision]
+
+
+def span(window: DateWindow | None) -> Span | None:
+    return (window.start, window.end, window.precision) if window else None
+
+
+def claim_key(
+    subject: ClaimSubject,
+    span: Span | None,
+    feature: str | None,
+    present: FeaturePresence | None,
+    source_url: str | None,
+    author: str | None,
+    seen_at: datetime,
+) -> ClaimKey:
+    return (subject, span, name_key(feature) if feature else None, present, source_url, author,
+            seen_at)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedClaim:
+    new: NewClaim
+    key: ClaimKey
+    statement: str | None
+    source_url: str | None
+    author: str | None
+    confidence: int | None
+    zone: str | None
+    """The claim's own zone; None: read the date in the launch's zone when it is recorded."""
+    window: DateWindow | None
+    feature: str | None
+    feature_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedEntry:
+    index: int
+    label: str
+    new: NewLaunch
+    device: str
+    device_key: str
+    brand: str
+    brand_key: str
+    aliases: tuple[tuple[str, str], ...]
+    region: str
+    region_key: str
+    zone: str | None
+    """The entry's zone when added; None: the server's zone."""
+    window: DateWindow | None
+    """The date read in ``zone`` (None when there is no date or no zone yet)."""
+    edit_zone: str
+    edit_window: DateWindow | None
+    """The date as an edit of an existing launch reads it (in ``edit_zone``)."""
+    confidence: int | None
+    livestream_url: str | None
+    partner: str | None
+    note: str | None
+    claims: tuple[PreparedClaim, ...]
+
+
+class Dates:
+    """``parse_date`` with a memory: catalogs repeat their dates and zones a great deal."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str], DateWindow] = {}
+
+    def parse(self, text: str, zone: str) -> DateWindow:
+        window = self._known.get((text, zone))
+        if window is None:
+            window = self._known[(text, zone)] = parse_date(text, default_tz=zone)
+        return window
+
+
+def prepare(entries: list[CatalogEntry], dates: Dates) -> list[PreparedEntry]:
+    prepared = []
+    for index, entry in enumerate(entries):
+        try:
+            prepared.append(_entry(index, entry, dates))
+        except DomainError as exc:
+            raise CatalogError(f"{entry.label}: {exc}") from None
+    return prepared
+
+
+def _entry(index: int, entry: CatalogEntry, dates: Dates) -> PreparedEntry:
+    new = entry.launch
+    device = clean_name(new.device, "device name")
+    brand = clean_name(new.brand, "brand")
+    if len(new.aliases) > MAX_ALIASES:
+        raise InvalidInput(f"A device can have at most {MAX_ALIASES} aliases.")
+    aliases = []
+    for alias in new.aliases:
+        clean = clean_name(alias, "alias")
+        aliases.append((clean, name_key(clean)))
+    region = clean_name(new.region, "region", REGION_MAX)
+    zone = canonical_zone_name(new.timezone) if new.timezone else None
+    edit_zone = canonical_zone_name(new.timezone or "UTC")
+    window = dates.parse(new.date, zone) if new.date and zone else None
+    edit_window = dates.parse(new.date, edit_zone) if new.date else None
+    return PreparedEntry(
+        index=index,
+        label=entry.label,
+        new=new,
+        device=device,
+        device_key=name_key(device),
+        brand=brand,
+        brand_key=name_key(brand),
+        aliases=tuple(aliases),
+        region=region,
+        region_key=name_key(region),
+        zone=zone,
+        window=window,
+        edit_zone=edit_zone,
+        edit_window=edit_window,
+        confidence=check_confidence(new.confidence),
+        livestream_url=clean_url(new.livestream_url, "livestream URL"),
+        partner=clean_text(new.partner, "partner", NAME_MAX),
+        note=clean_text(new.note, "note"),
+        claims=tuple(_claim(claim, dates) for claim in entry.claims),
+    )
+
+
+def _claim(claim: NewClaim, dates: Dates) -> PreparedClaim:
+    if claim.seen_at is None:
+        raise CatalogError("every imported claim needs seen_at, so that re-importing is safe.")
+    keyed = dates.parse(claim.date, claim.timezone or "UTC") if claim.date else None
+    key = claim_key(
+        claim.subject,
+        span(keyed),
+        claim.feature,
+        claim.present,
+        clean_url(claim.source_url),
+        clean_text(claim.author, "author", NAME_MAX),
+        claim.seen_at,
+    )
+    statement = clean_text(claim.statement, "statement")
+    source_url = clean_url(claim.source_url, "source URL")
+    author = clean_text(claim.author, "author", NAME_MAX)
+    confidence = check_confidence(claim.confidence)
+    zone = window = feature = feature_key = None
+    if claim.subject is ClaimSubject.DATE:
+        if not claim.date:
+            raise InvalidInput("A date claim needs a date.")
+        if claim.timezone:
+            zone = canonical_zone_name(claim.timezone)
+            window = dates.parse(claim.date, zone)
+    else:
+        if not claim.feature or claim.present is None:
+            raise InvalidInput("A feature claim needs the feature and whether it is present.")
+        feature = clean_name(claim.feature, "feature")
+        feature_key = name_key(feature)
+    return PreparedClaim(
+        claim, key, statement, source_url, author, confidence, zone, window, feature, feature_key
+    )

@@ -1,0 +1,358 @@
+"""The catalog import worked out in memory, entry by entry, against the rows it read.
+
+Each entry goes through what the calendar does for one launch (find or create the device and
+its aliases, add the launch or edit it and force its status, record the claims it does not have
+yet), on in-memory state instead of the database, so errors and outcomes are the same; the
+result is the rows to insert and update. New rows get their ids later, when they are reserved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.db.catalog_rows import BrandRow, ClaimRow, DeviceRow, LaunchRow
+from bot.domain.catalog_prepare import (
+    ClaimKey,
+    Dates,
+    PreparedClaim,
+    PreparedEntry,
+    claim_key,
+    span,
+)
+from bot.domain.dates import DateWindow
+from bot.domain.errors import CatalogError, DomainError, InvalidInput
+from bot.domain.records import ClaimRecord, LaunchRecord
+from bot.domain.snapshots import claim_snapshot, launch_snapshot
+from bot.domain.vocabulary import ClaimSubject, LaunchKind, LaunchStatus
+
+CHUNK_ENTRIES = 1000
+"""Entries written per round of INSERTs, between two progress reports."""
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(eq=False, slots=True)
+class Brand:
+    id: int | None
+    name: str
+    key: str
+
+
+@dataclass(eq=False, slots=True)
+class Device:
+    id: int | None
+    name: str
+    key: str
+    brand: Brand
+    is_series: bool
+
+
+@dataclass(eq=False, slots=True)
+class Alias:
+    device: Device
+    alias: str
+    key: str
+    id: int | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Claim:
+    id: int | None
+    launch: Launch
+    group: tuple[Any, ...]
+    """Claims on the same subject: the date, or one feature."""
+    order: tuple[Any, ...]
+    stored: int | None = None
+    """An existing claim's superseded_by_id as read."""
+    pointer: Claim | None = None
+    """What the claim is superseded by once the import is done."""
+    prepared: PreparedClaim | None = None
+    window: DateWindow | None = None
+    snapshot: dict[str, Any] | None = None
+
+
+@dataclass(eq=False, slots=True)
+class Launch:
+    id: int | None
+    device: Device
+    region: str
+    region_key: str
+    kind: LaunchKind
+    status: LaunchStatus
+    window: DateWindow | None
+    timezone: str
+    confidence: int | None
+    livestream_url: str | None
+    partner: str | None
+    note: str | None
+    claims: list[Claim] = field(default_factory=list)
+    keys: set[ClaimKey] = field(default_factory=set)
+
+    def snapshot(self) -> dict[str, Any] | None:
+        # only the fields of the audit snapshot matter; the others are placeholders
+        return launch_snapshot(
+            LaunchRecord(
+                0,
+                0,
+                0,
+                self.device.name,
+                self.device.brand.name,
+                False,
+                (),
+                self.region,
+                self.kind,
+                self.status,
+                self.window,
+                self.timezone,
+                self.confidence,
+                self.livestream_url,
+                self.partner,
+                self.note,
+                _EPOCH,
+                _EPOCH,
+            )
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Audit:
+    entity: str
+    target: Launch | Claim
+    action: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(slots=True)
+class Chunk:
+    """What the entries of one chunk create and change, in the order the calendar would."""
+
+    entries: int = 0
+    brands: list[Brand] = field(default_factory=list)
+    devices: list[Device] = field(default_factory=list)
+    series: list[Device] = field(default_factory=list)
+    aliases: list[Alias] = field(default_factory=list)
+    launches: list[Launch] = field(default_factory=list)
+    changed: list[Launch] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
+    audits: list[Audit] = field(default_factory=list)
+
+
+class Planner:
+    def __init__(self, entries: list[PreparedEntry], now: datetime, dates: Dates) -> None:
+        self.entries = entries
+        self.now = now
+        self.dates = dates
+        self.chunks = [Chunk() for _ in range(0, len(entries), CHUNK_ENTRIES)]
+        self.brands: dict[str, Brand] = {}
+        self.by_name: dict[str, Device] = {}
+        self.by_alias: dict[str, Device] = {}
+        self.by_id: dict[int, Device] = {}
+        self.device_of: list[Device] = []
+        self.failure: CatalogError | None = None
+        self.launches: dict[tuple[Device, str, LaunchKind], Launch] = {}
+        self.by_launch_id: dict[int, Launch] = {}
+        self.changed: set[Launch] = set()
+        self.touched: dict[Launch, None] = {}
+        self.repointed: list[Claim] = []
+        self.outcomes = {"created": 0, "updated": 0, "unchanged": 0}
+        self.claims_added = 0
+        self._seq = 0
+
+    # what the database holds -----------------------------------------------------------------
+
+    def know(
+        self, brands: list[BrandRow], devices: list[DeviceRow], aliases: dict[str, int]
+    ) -> None:
+        by_id: dict[int, Brand] = {}
+        for b in brands:
+            if b.id not in by_id:
+                by_id[b.id] = self.brands[b.key] = Brand(b.id, b.name, b.key)
+        for d in devices:
+            if d.id not in self.by_id:
+                device = Device(d.id, d.name, d.key, by_id[d.brand_id], d.is_series)
+                self.by_id[d.id] = self.by_name[d.key] = device
+        for key, device_id in aliases.items():
+            self.by_alias[key] = self.by_id[device_id]
+
+    def know_launches(self, rows: list[LaunchRow]) -> None:
+        for r in rows:
+            launch = Launch(
+                r.id, self.by_id[r.device_id], r.region, r.region_key, r.kind, r.status,
+                r.window, r.timezone, r.confidence, r.livestream_url, r.partner, r.note,
+            )  # fmt: skip
+            self.launches[(launch.device, r.region_key, r.kind)] = launch
+
+    def wanted_launches(self) -> list[int]:
+        """Existing launches the entries (up to a failing one) are about: their claims count."""
+        for p, device in zip(self.entries, self.device_of, strict=False):
+            launch = self.launches.get((device, p.region_key, p.new.kind))
+            if launch is not None and launch.id is not None:
+                self.by_launch_id[launch.id] = launch
+        return list(self.by_launch_id)
+
+    def know_claims(self, rows: list[ClaimRow]) -> None:
+        for r in rows:
+            launch = self.by_launch_id[r.launch_id]
+            group = (r.subject, r.feature_key if r.subject is ClaimSubject.FEATURE else None)
+            claim = Claim(r.id, launch, group, (r.seen_at, 0, r.id), r.superseded_by_id)
+            launch.claims.append(claim)
+            launch.keys.add(
+                claim_key(r.subject, r.window, r.feature, r.present, r.source_url, r.author,
+                          r.seen_at)
+            )  # fmt: skip
+
+    # devices first: they decide which existing launches the entries are about -----------------
+
+    def resolve_devices(self) -> None:
+        """Finds or creates each entry's device; stops at the first entry that fails."""
+        for p in self.entries:
+            try:
+                self.device_of.append(self._device(p, self.chunks[p.index // CHUNK_ENTRIES]))
+            except DomainError as exc:
+                self.failure = CatalogError(f"{p.label}: {exc}")
+                return
+
+    def _device(self, p: PreparedEntry, chunk: Chunk) -> Device:
+        device = self.by_name.get(p.device_key) or self.by_alias.get(p.device_key)
+        if device is None:
+            brand = self.brands.get(p.brand_key)
+            if brand is None:
+                brand = self.brands[p.brand_key] = Brand(None, p.brand, p.brand_key)
+                chunk.brands.append(brand)
+            device = Device(None, p.device, p.device_key, brand, p.new.series)
+            self.by_name[p.device_key] = device
+            chunk.devices.append(device)
+        else:
+            if device.brand.key != p.brand_key:
+                raise InvalidInput(
+                    f"{device.name} is already recorded under the brand {device.brand.name}, "
+                    f"not {p.brand}."
+                )
+            if p.new.series and not device.is_series:
+                device.is_series = True
+                if device.id is not None:
+                    chunk.series.append(device)
+        for clean, key in p.aliases:
+            if key == device.key:
+                continue
+            owner = self.by_name.get(key) or self.by_alias.get(key)
+            if owner is not None and owner is not device:
+                raise InvalidInput(f'"{clean}" already names another device, {owner.name}.')
+            if owner is None:
+                self.by_alias[key] = device
+                chunk.aliases.append(Alias(device, clean, key))
+        return device
+
+    # then launches and claims ------------------------------------------------------------------
+
+    def plan_launches(self, server_zone: str) -> None:
+        for p, device in zip(self.entries, self.device_of, strict=False):
+            chunk = self.chunks[p.index // CHUNK_ENTRIES]
+            chunk.entries += 1
+            try:
+                launch = self.launches.get((device, p.region_key, p.new.kind))
+                if launch is None:
+                    launch = self._add(p, device, server_zone, chunk)
+                    self.outcomes["created"] += 1
+                else:
+                    changed = self._edit(launch, p, chunk)
+                    self.outcomes["updated" if changed else "unchanged"] += 1
+                for claim in p.claims:
+                    self._claim(launch, claim, chunk)
+            except DomainError as exc:
+                raise CatalogError(f"{p.label}: {exc}") from None
+        if self.failure is not None:
+            raise self.failure
+        self._supersede()
+
+    def _add(self, p: PreparedEntry, device: Device, server_zone: str, chunk: Chunk) -> Launch:
+        zone = p.zone or server_zone
+        window = p.window
+        if p.zone is None and p.new.date:
+            window = self.dates.parse(p.new.date, zone)
+        launch = Launch(
+            None, device, p.region, p.region_key, p.new.kind, p.new.status, window,
+            window.tz if window else zone, p.confidence, p.livestream_url, p.partner, p.note,
+        )  # fmt: skip
+        _require_date_if_confirmed(launch)
+        self.launches[(device, p.region_key, p.new.kind)] = launch
+        chunk.launches.append(launch)
+        chunk.audits.append(Audit("launch", launch, "add", None, launch.snapshot()))
+        return launch
+
+    def _edit(self, launch: Launch, p: PreparedEntry, chunk: Chunk) -> bool:
+        """What ``LaunchEdit`` and a forced status do to an existing launch."""
+        before = launch.snapshot()
+        launch.region = p.region
+        launch.window = p.edit_window
+        launch.timezone = p.edit_window.tz if p.edit_window else p.edit_zone
+        launch.confidence, launch.livestream_url = p.confidence, p.livestream_url
+        launch.partner, launch.note = p.partner, p.note
+        _require_date_if_confirmed(launch)
+        after = launch.snapshot()
+        changed = after != before
+        if changed:
+            chunk.audits.append(Audit("launch", launch, "import", before, after))
+        if launch.status is not p.new.status:
+            launch.status = p.new.status
+            _require_date_if_confirmed(launch)
+            chunk.audits.append(Audit("launch", launch, "import", after, launch.snapshot()))
+            changed = True
+        if changed and launch.id is not None and launch not in self.changed:
+            self.changed.add(launch)
+            chunk.changed.append(launch)
+        return changed
+
+    def _claim(self, launch: Launch, p: PreparedClaim, chunk: Chunk) -> None:
+        if p.key in launch.keys:
+            return
+        new = p.new
+        window = p.window
+        if new.subject is ClaimSubject.DATE and window is None and new.date:
+            window = self.dates.parse(new.date, launch.timezone)
+        assert new.seen_at is not None  # checked when prepared
+        if new.seen_at > self.now:
+            raise InvalidInput("A claim cannot have been seen in the future.")
+        present = new.present if new.subject is ClaimSubject.FEATURE else None
+        self._seq += 1
+        claim = Claim(
+            None, launch, (new.subject, p.feature_key), (new.seen_at, 1, self._seq),
+            prepared=p, window=window,
+        )  # fmt: skip
+        record = ClaimRecord(
+            0, 0, new.subject, window, p.feature, present, p.statement, p.source_url,
+            new.source_kind, p.author, new.seen_at, None, None, p.confidence,
+        )  # fmt: skip
+        claim.snapshot = claim_snapshot(record)
+        launch.claims.append(claim)
+        launch.keys.add(
+            claim_key(new.subject, span(window), p.feature, present, p.source_url, p.author,
+                      new.seen_at)
+        )  # fmt: skip
+        self.touched[launch] = None
+        chunk.claims.append(claim)
+        chunk.audits.append(Audit("claim", claim, "add", None, claim.snapshot))
+        self.claims_added += 1
+
+    def _supersede(self) -> None:
+        """The newest claim on a subject stands; every earlier one points at it. Subjects
+        without a new claim are left as they are."""
+        for launch in self.touched:
+            groups: dict[tuple[Any, ...], list[Claim]] = {}
+            for claim in launch.claims:
+                groups.setdefault(claim.group, []).append(claim)
+            for claims in groups.values():
+                if all(c.prepared is None for c in claims):
+                    continue
+                latest = max(claims, key=lambda c: c.order)
+                for claim in claims:
+                    claim.pointer = None if claim is latest else latest
+                    if claim.prepared is None:
+                        self.repointed.append(claim)
+
+
+def _require_date_if_confirmed(launch: Launch) -> None:
+    if launch.status is LaunchStatus.CONFIRMED and launch.window is None:
+        raise InvalidInput("A confirmed launch needs a date; give one, or change its status first.")
