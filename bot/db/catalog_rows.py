@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from itertools import chain
 from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, column, insert, select, table, text, update
@@ -30,6 +32,8 @@ from bot.domain.vocabulary import ClaimSubject, FeaturePresence, LaunchKind, Lau
 
 IN_CHUNK = 900
 """Values per ``IN (...)`` list: under SQLite's oldest limit of 999 bound parameters."""
+INSERT_BATCH = 1000
+PG_MAX_PARAMETERS = 32767
 
 MODELS: dict[str, type[Base]] = {
     "brands": Brand,
@@ -293,16 +297,39 @@ def _processor(kind: Any, dialect: Dialect) -> Callable[[Any], Any]:
     return process if process is not None else (lambda value: value)
 
 
-def _light(name: str) -> TableClause:
-    return table(name, *(column(c.name) for c in MODELS[name].__table__.columns))
+def _light(name: str, columns: Iterable[str] | None = None) -> TableClause:
+    names = columns or [c.name for c in MODELS[name].__table__.columns]
+    return table(name, *(column(c) for c in names))
 
 
-async def insert_rows(conn: AsyncConnection, name: str, rows: list[dict[str, Any]]) -> None:
-    """Multi-row INSERTs of complete rows (ids included). RETURNING makes SQLAlchemy send them
-    as multi-row VALUES batches (insertmanyvalues) instead of one INSERT per row."""
-    if rows:
-        light = _light(name)
-        await conn.execute(insert(light).returning(light.c.id), rows)
+async def insert_rows(
+    conn: AsyncConnection, name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """INSERTs of complete rows (ids included), values in ``columns`` order, as the driver
+    takes them best: SQLite's executemany loops in C; PostgreSQL gets multi-row VALUES,
+    ``INSERT_BATCH`` rows a statement (one round trip each, rather than one per row)."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        single = insert(_light(name, columns)).compile(dialect=conn.dialect)
+        await conn.exec_driver_sql(str(single), rows)
+        return
+    size = min(INSERT_BATCH, PG_MAX_PARAMETERS // len(columns))
+    for start in range(0, len(rows), size):
+        batch = rows[start : start + size]
+        await conn.exec_driver_sql(
+            _values_sql(name, columns, len(batch)), tuple(chain.from_iterable(batch))
+        )
+
+
+@lru_cache(maxsize=64)
+def _values_sql(name: str, columns: tuple[str, ...], count: int) -> str:
+    width = len(columns)
+    values = ", ".join(
+        "(" + ", ".join(f"${row * width + i}" for i in range(1, width + 1)) + ")"
+        for row in range(count)
+    )
+    return f"INSERT INTO {name} ({', '.join(columns)}) VALUES {values}"
 
 
 async def update_rows(

@@ -157,18 +157,12 @@ def _claim(claim: NewClaim, dates: Dates) -> PreparedClaim:
     if claim.seen_at is None:
         raise CatalogError("every imported claim needs seen_at, so that re-importing is safe.")
     keyed = dates.parse(claim.date, claim.timezone or "UTC") if claim.date else None
+    source_url = clean_url(claim.source_url)  # the same as for "source URL", bar the message
+    author = clean_text(claim.author, "author", NAME_MAX)
     key = claim_key(
-        claim.subject,
-        span(keyed),
-        claim.feature,
-        claim.present,
-        clean_url(claim.source_url),
-        clean_text(claim.author, "author", NAME_MAX),
-        claim.seen_at,
+        claim.subject, span(keyed), claim.feature, claim.present, source_url, author, claim.seen_at
     )
     statement = clean_text(claim.statement, "statement")
-    source_url = clean_url(claim.source_url, "source URL")
-    author = clean_text(claim.author, "author", NAME_MAX)
     confidence = check_confidence(claim.confidence)
     zone = window = feature = feature_key = None
     if claim.subject is ClaimSubject.DATE:

@@ -18,6 +18,8 @@ _SPACES = re.compile(r"\s+")
 
 
 def _strip_controls(text: str) -> str:
+    if text.isprintable():  # no character of a category "C*": nothing to strip (fast path)
+        return text
     return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t")
 
 
@@ -55,7 +57,10 @@ def name_key(value: str) -> str:
 
 
 def _url_problem(url: str) -> bool:
-    if any(ch.isspace() or ch in '<>"' or unicodedata.category(ch)[0] == "C" for ch in url):
+    plain = url.isprintable() and not any(ch in url for ch in ' <>"')  # the usual case, quickly
+    if not plain and any(
+        ch.isspace() or ch in '<>"' or unicodedata.category(ch)[0] == "C" for ch in url
+    ):
         return True
     try:
         parts = urlsplit(url)

@@ -2,18 +2,61 @@
 
 from __future__ import annotations
 
+import enum
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from bot.db.catalog_rows import Codec
 from bot.domain.dates import DateWindow
 from bot.domain.records import Actor
 from bot.domain.text import NAME_MAX
+from bot.domain.vocabulary import (
+    ClaimSubject,
+    FeaturePresence,
+    LaunchKind,
+    LaunchStatus,
+    Precision,
+    SourceKind,
+)
 from bot.services.catalog_plan import Audit, Chunk, Claim, Launch
 
-Row = dict[str, Any]
-Write = tuple[Literal["insert", "update"], str, list[Row]]
-"""What to do, to which table, with which rows."""
+Row = tuple[Any, ...]
+_VALUE: dict[enum.Enum, str] = {
+    member: member.value
+    for kind in (ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus, Precision, SourceKind)
+    for member in kind
+}  # an enum's .value is slow to read, and there are many
+
+BRANDS = ("id", "guild_id", "name", "name_key")
+DEVICES = ("id", "guild_id", "brand_id", "name", "name_key", "is_series")
+ALIASES = ("id", "guild_id", "device_id", "alias", "alias_key")
+LAUNCHES = (
+    "id", "guild_id", "device_id", "region_key", "kind", "created_at", "created_by",
+    "discord_event_id", "region", "status", "window_start", "window_end", "precision",
+    "timezone", "confidence", "livestream_url", "partner", "note", "updated_at", "updated_by",
+)  # fmt: skip
+CHANGED = LAUNCHES[8:]
+CLAIMS = (
+    "id", "guild_id", "launch_id", "subject", "window_start", "window_end", "precision",
+    "timezone", "feature", "feature_key", "present", "statement", "source_url", "source_kind",
+    "author", "seen_at", "superseded_by_id", "recorded_by", "confidence", "created_at",
+)  # fmt: skip
+AUDIT = (
+    "id", "guild_id", "at", "actor_id", "actor_name", "entity", "entity_id", "action", "before",
+    "after",
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class Batch:
+    """One chunk's writes: updates of existing rows, then inserts, parents before children."""
+
+    updates: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    inserts: list[tuple[str, tuple[str, ...], list[Row]]] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(rows for _, rows in self.updates) or any(rows for _, _, rows in self.inserts)
 
 
 class RowBuilder:
@@ -27,66 +70,50 @@ class RowBuilder:
         self.codec = codec
         self.repointed = repointed
 
-    def chunk(self, chunk: Chunk, audit_ids: Any) -> list[Write]:
-        """The chunk's writes, parents before children."""
+    def batch(self, chunk: Chunk, audit_ids: Any) -> Batch:
         g = self.guild_id
-        return [
-            ("insert", "brands", [
-                {"id": b.id, "guild_id": g, "name": b.name, "name_key": b.key}
-                for b in chunk.brands
-            ]),
-            ("insert", "devices", [
-                {"id": d.id, "guild_id": g, "brand_id": d.brand.id, "name": d.name,
-                 "name_key": d.key, "is_series": d.is_series}
-                for d in chunk.devices
-            ]),
-            ("update", "devices", [{"id": d.id, "is_series": True} for d in chunk.series]),
-            ("insert", "device_aliases", [
-                {"id": a.id, "guild_id": g, "device_id": a.device.id, "alias": a.alias,
-                 "alias_key": a.key}
-                for a in chunk.aliases
-            ]),
-            ("insert", "launches", [self._launch(launch) for launch in chunk.launches]),
-            ("update", "launches", [self._changed(launch) for launch in chunk.changed]),
-            ("insert", "claims", self._claims(chunk.claims)),
-            ("insert", "audit_log", [self._audit(a, next(audit_ids)) for a in chunk.audits]),
-        ]  # fmt: skip
+        series = [{"id": d.id, "is_series": True} for d in chunk.series]
+        changed = [
+            dict(zip(("id", *CHANGED), self._changed(x), strict=True)) for x in chunk.changed
+        ]
+        brands = [(b.id, g, b.name, b.key) for b in chunk.brands]
+        devices = [(d.id, g, d.brand.id, d.name, d.key, d.is_series) for d in chunk.devices]
+        aliases = [(a.id, g, a.device.id, a.alias, a.key) for a in chunk.aliases]
+        launches = [self._launch(launch) for launch in chunk.launches]
+        claims = self._claims(chunk.claims)
+        audits = [self._audit(a, next(audit_ids)) for a in chunk.audits]
+        return Batch(
+            [("devices", series), ("launches", changed)],
+            [
+                ("brands", BRANDS, brands),
+                ("devices", DEVICES, devices),
+                ("device_aliases", ALIASES, aliases),
+                ("launches", LAUNCHES, launches),
+                ("claims", CLAIMS, claims),
+                ("audit_log", AUDIT, audits),
+            ],
+        )
 
     def _window(self, window: DateWindow | None) -> tuple[Any, Any, str | None]:
         if window is None:
             return None, None, None
-        return self.codec.time(window.start), self.codec.time(window.end), window.precision.value
+        time = self.codec.time
+        return time(window.start), time(window.end), _VALUE[window.precision]
 
     def _changed(self, launch: Launch) -> Row:
+        """The launch's id and ``CHANGED`` columns."""
         start, end, precision = self._window(launch.window)
-        return {
-            "id": launch.id,
-            "region": launch.region,
-            "status": launch.status.value,
-            "window_start": start,
-            "window_end": end,
-            "precision": precision,
-            "timezone": launch.timezone,
-            "confidence": launch.confidence,
-            "livestream_url": launch.livestream_url,
-            "partner": launch.partner,
-            "note": launch.note,
-            "updated_at": self.now,
-            "updated_by": self.actor_id,
-        }
+        return (
+            launch.id, launch.region, _VALUE[launch.status], start, end, precision,
+            launch.timezone, launch.confidence, launch.livestream_url, launch.partner,
+            launch.note, self.now, self.actor_id,
+        )  # fmt: skip
 
     def _launch(self, launch: Launch) -> Row:
-        row = self._changed(launch)
-        row.update(
-            guild_id=self.guild_id,
-            device_id=launch.device.id,
-            region_key=launch.region_key,
-            kind=launch.kind.value,
-            created_at=self.now,
-            created_by=self.actor_id,
-            discord_event_id=None,
-        )
-        return row
+        return (
+            launch.id, self.guild_id, launch.device.id, launch.region_key, _VALUE[launch.kind],
+            self.now, self.actor_id, None, *self._changed(launch)[1:],
+        )  # fmt: skip
 
     def _claims(self, claims: list[Claim]) -> list[Row]:
         """Claims that supersede others go first, so each row's superseded_by_id exists when it
@@ -101,48 +128,27 @@ class RowBuilder:
                 target = None
                 self.repointed.append(claim)
             built.append(self._claim(claim, target))
-        built.sort(key=lambda row: row["superseded_by_id"] is not None)
+        built.sort(key=lambda row: row[16] is not None)  # superseded_by_id
         return built
 
     def _claim(self, claim: Claim, superseded_by: int | None) -> Row:
         p = claim.prepared
-        assert p is not None
+        assert p is not None and p.new.seen_at is not None
         start, end, precision = self._window(claim.window)
-        return {
-            "id": claim.id,
-            "guild_id": self.guild_id,
-            "launch_id": claim.launch.id,
-            "subject": p.new.subject.value,
-            "window_start": start,
-            "window_end": end,
-            "precision": precision,
-            "timezone": claim.window.tz if claim.window else None,
-            "feature": p.feature,
-            "feature_key": p.feature_key,
-            "present": p.new.present.value if p.feature and p.new.present else None,
-            "statement": p.statement,
-            "source_url": p.source_url,
-            "source_kind": p.new.source_kind.value,
-            "author": p.author,
-            "seen_at": self.codec.time(p.new.seen_at),
-            "superseded_by_id": superseded_by,
-            "recorded_by": self.actor_id,
-            "confidence": p.confidence,
-            "created_at": self.now,
-        }
+        present = p.new.present if p.feature else None
+        return (
+            claim.id, self.guild_id, claim.launch.id, _VALUE[p.new.subject], start, end,
+            precision, claim.window.tz if claim.window else None, p.feature, p.feature_key,
+            _VALUE[present] if present else None, p.statement, p.source_url,
+            _VALUE[p.new.source_kind], p.author, self.codec.time(p.new.seen_at), superseded_by,
+            self.actor_id, p.confidence, self.now,
+        )  # fmt: skip
 
     def _audit(self, audit: Audit, audit_id: int) -> Row:
         if isinstance(audit.target, Claim) and audit.after is not None:
             audit.after["launch_id"] = audit.target.launch.id
-        return {
-            "id": audit_id,
-            "guild_id": self.guild_id,
-            "at": self.now,
-            "actor_id": self.actor_id,
-            "actor_name": self.actor_name,
-            "entity": audit.entity,
-            "entity_id": audit.target.id,
-            "action": audit.action,
-            "before": self.codec.json(audit.before),
-            "after": self.codec.json(audit.after),
-        }
+        return (
+            audit_id, self.guild_id, self.now, self.actor_id, self.actor_name, audit.entity,
+            audit.target.id, audit.action, self.codec.json(audit.before),
+            self.codec.json(audit.after),
+        )  # fmt: skip

@@ -29,7 +29,7 @@ from bot.domain.errors import InvalidInput
 from bot.domain.guild_settings import GuildDefaults
 from bot.domain.records import Actor
 from bot.services.calendar import CalendarService
-from bot.services.catalog_batches import RowBuilder, Write
+from bot.services.catalog_batches import Batch, RowBuilder
 from bot.services.catalog_plan import Planner
 
 Progress = Callable[[int, int], None]
@@ -115,17 +115,16 @@ class _Import:
             zone = (await load_guild_settings(session, self.guild_id, self.defaults)).timezone
         planner.plan_launches(zone)
         batches = await self._rows(conn, planner)
-        writes = any(table for batch in batches for _, _, table in batch) or planner.repointed
+        writes = any(batches) or planner.repointed
         if writes and not under_lock and not await rows.write_lock(conn, version):
             await session.rollback()
             return None
         done = 0
         for chunk, batch in zip(planner.chunks, batches, strict=True):
-            for write, name, table in batch:
-                if write == "insert":
-                    await rows.insert_rows(conn, name, table)
-                else:
-                    await rows.update_rows(conn, name, self.guild_id, table)
+            for name, changes in batch.updates:
+                await rows.update_rows(conn, name, self.guild_id, changes)
+            for name, columns, new in batch.inserts:
+                await rows.insert_rows(conn, name, columns, new)
             for _ in range(chunk.entries):
                 done += 1
                 if self.progress is not None:
@@ -152,7 +151,7 @@ class _Import:
         planner.know_launches(await rows.launches(conn, g, existing))
         planner.know_claims(await rows.claims(conn, g, planner.wanted_launches()))
 
-    async def _rows(self, conn: AsyncConnection, planner: Planner) -> list[list[Write]]:
+    async def _rows(self, conn: AsyncConnection, planner: Planner) -> list[Batch]:
         """Reserves the new rows' ids, then builds every row, chunk by chunk."""
         chunks = planner.chunks
         new: dict[str, list[Any]] = {
@@ -172,7 +171,7 @@ class _Import:
             self.guild_id, self.actor, self.now, rows.Codec(conn.dialect), planner.repointed
         )
         audit_ids = iter(reserved.get("audit_log", ()))
-        return [builder.chunk(chunk, audit_ids) for chunk in chunks]
+        return [builder.batch(chunk, audit_ids) for chunk in chunks]
 
     def _repointed(self, planner: Planner) -> list[dict[str, Any]]:
         changed = []
