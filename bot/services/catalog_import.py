@@ -22,13 +22,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.db import catalog_rows as rows
+from bot.db.engine import begin_read, begin_write
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.catalog import CatalogEntry
 from bot.domain.catalog_prepare import Dates, PreparedEntry, prepare
 from bot.domain.errors import InvalidInput
 from bot.domain.guild_settings import GuildDefaults
+from bot.domain.permissions import require_editor
 from bot.domain.records import Actor
-from bot.services.calendar import CalendarService
+from bot.services.calendar import CONFLICT, CalendarService
 from bot.services.catalog_batches import Batch, RowBuilder
 from bot.services.catalog_plan import Planner
 
@@ -65,21 +67,16 @@ async def import_catalog(
     progress: Progress | None = None,
 ) -> ImportResult:
     sessions, clock, defaults = _service_parts(service)
-    now = clock()
-    dates = Dates()
-    prepared = prepare(entries, dates)
-    job = _Import(guild_id, actor, now, defaults, prepared, dates, progress)
+    job = _Import(guild_id, actor, clock(), defaults, entries, progress)
     for attempt in range(1, ATTEMPTS + 1):
         async with sessions() as session:
             try:
-                result = await job.run(session, under_lock=attempt == ATTEMPTS)
+                result = await job.run(session, last=attempt == ATTEMPTS)
                 if result is not None:
                     await session.commit()
                     return result
             except IntegrityError:
-                raise InvalidInput(
-                    "Someone else changed the same thing at the same moment; please try again."
-                ) from None
+                raise InvalidInput(CONFLICT) from None
     raise AssertionError("the last attempt reads under the write lock")  # pragma: no cover
 
 
@@ -90,33 +87,38 @@ class _Import:
         actor: Actor,
         now: datetime,
         defaults: GuildDefaults,
-        prepared: list[PreparedEntry],
-        dates: Dates,
+        entries: list[CatalogEntry],
         progress: Progress | None,
     ) -> None:
         self.guild_id = guild_id
         self.actor = actor
         self.now = now
         self.defaults = defaults
-        self.prepared = prepared
-        self.dates = dates
+        self.entries = entries
         self.progress = progress
+        self.dates = Dates()
+        self.prepared: list[PreparedEntry] | None = None
 
-    async def run(self, session: AsyncSession, *, under_lock: bool) -> ImportResult | None:
-        """One attempt; None when another connection wrote while this one was reading."""
+    async def run(self, session: AsyncSession, *, last: bool) -> ImportResult | None:
+        """One attempt; None when another connection wrote while this one was reading. The last
+        attempt takes SQLite's write lock before it reads, so it cannot be overtaken."""
+        if last:
+            await begin_write(session)
+        else:
+            await begin_read(session)  # on SQLite: no transaction yet, the reads take no lock
         conn = await session.connection()
-        version = None if under_lock else await rows.data_version(conn)
-        if under_lock:
-            await rows.write_lock(conn, None)
+        version = None if last else await rows.data_version(conn)
+        settings = await load_guild_settings(session, self.guild_id, self.defaults)
+        if self.actor.member is not None:
+            require_editor(self.actor.member, settings.editor_role_id)
+        if self.prepared is None:
+            self.prepared = prepare(self.entries, self.dates)
         planner = Planner(self.prepared, self.now, self.dates)
-        await self._read(conn, planner)
-        zone = self.defaults.timezone
-        if any(p.zone is None for p in self.prepared):
-            zone = (await load_guild_settings(session, self.guild_id, self.defaults)).timezone
-        planner.plan_launches(zone)
+        await self._read(conn, planner, self.prepared)
+        planner.plan_launches(settings.timezone)
         batches = await self._rows(conn, planner)
         writes = any(batches) or planner.repointed
-        if writes and not under_lock and not await rows.write_lock(conn, version):
+        if writes and not last and not await rows.write_lock(conn, version):
             await session.rollback()
             return None
         done = 0
@@ -128,18 +130,20 @@ class _Import:
             for _ in range(chunk.entries):
                 done += 1
                 if self.progress is not None:
-                    self.progress(done, len(self.prepared))
+                    self.progress(done, len(self.entries))
         await rows.update_rows(conn, "claims", self.guild_id, self._repointed(planner))
         counts = planner.outcomes
         return ImportResult(
             counts["created"], counts["updated"], counts["unchanged"], planner.claims_added
         )
 
-    async def _read(self, conn: AsyncConnection, planner: Planner) -> None:
+    async def _read(
+        self, conn: AsyncConnection, planner: Planner, prepared: list[PreparedEntry]
+    ) -> None:
         g = self.guild_id
-        names = {p.device_key for p in self.prepared}
-        names.update(key for p in self.prepared for _, key in p.aliases)
-        brands = await rows.brands(conn, g, keys={p.brand_key for p in self.prepared})
+        names = {p.device_key for p in prepared}
+        names.update(key for p in prepared for _, key in p.aliases)
+        brands = await rows.brands(conn, g, keys={p.brand_key for p in prepared})
         devices = await rows.devices(conn, g, keys=names)
         owners = await rows.alias_owners(conn, g, names)
         devices += await rows.devices(conn, g, ids=set(owners.values()) - {d.id for d in devices})

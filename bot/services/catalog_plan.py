@@ -25,6 +25,7 @@ from bot.domain.dates import DateWindow
 from bot.domain.errors import CatalogError, DomainError, InvalidInput
 from bot.domain.records import ClaimRecord, LaunchRecord
 from bot.domain.snapshots import claim_snapshot, launch_snapshot
+from bot.domain.text import name_key
 from bot.domain.vocabulary import ClaimSubject, LaunchKind, LaunchStatus
 
 CHUNK_ENTRIES = 1000
@@ -60,13 +61,13 @@ class Alias:
 class Claim:
     id: int | None
     launch: Launch
-    group: tuple[Any, ...]
-    """Claims on the same subject: the date, or one feature."""
     order: tuple[Any, ...]
+    """(seen_at, 0, id) when stored, (seen_at, 1, sequence) when new: the calendar's order."""
     stored: int | None = None
-    """An existing claim's superseded_by_id as read."""
+    """A stored claim's superseded_by_id as read."""
     pointer: Claim | None = None
-    """What the claim is superseded by once the import is done."""
+    """What the claim is superseded by after the import (stored claims: when ``moved``)."""
+    moved: bool = False
     prepared: PreparedClaim | None = None
     window: DateWindow | None = None
     snapshot: dict[str, Any] | None = None
@@ -86,33 +87,21 @@ class Launch:
     livestream_url: str | None
     partner: str | None
     note: str | None
-    claims: list[Claim] = field(default_factory=list)
+    subjects: dict[tuple[Any, ...], list[Claim]] = field(default_factory=dict)
+    """Its claims by subject: the date, or one feature (by key)."""
     keys: set[ClaimKey] = field(default_factory=set)
 
     def snapshot(self) -> dict[str, Any] | None:
         # only the fields of the audit snapshot matter; the others are placeholders
         return launch_snapshot(
             LaunchRecord(
-                0,
-                0,
-                0,
-                self.device.name,
-                self.device.brand.name,
-                False,
-                (),
-                self.region,
-                self.kind,
-                self.status,
-                self.window,
-                self.timezone,
-                self.confidence,
-                self.livestream_url,
-                self.partner,
-                self.note,
-                _EPOCH,
-                _EPOCH,
+                id=0, guild_id=0, device_id=0, device=self.device.name,
+                brand=self.device.brand.name, is_series=False, aliases=(), region=self.region,
+                kind=self.kind, status=self.status, window=self.window, timezone=self.timezone,
+                confidence=self.confidence, livestream_url=self.livestream_url,
+                partner=self.partner, note=self.note, created_at=_EPOCH, updated_at=_EPOCH,
             )
-        )
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +143,8 @@ class Planner:
         self.launches: dict[tuple[Device, str, LaunchKind], Launch] = {}
         self.by_launch_id: dict[int, Launch] = {}
         self.changed: set[Launch] = set()
-        self.touched: dict[Launch, None] = {}
         self.repointed: list[Claim] = []
+        """Stored claims whose superseded_by_id the import changes."""
         self.outcomes = {"created": 0, "updated": 0, "unchanged": 0}
         self.claims_added = 0
         self._seq = 0
@@ -195,9 +184,11 @@ class Planner:
     def know_claims(self, rows: list[ClaimRow]) -> None:
         for r in rows:
             launch = self.by_launch_id[r.launch_id]
-            group = (r.subject, r.feature_key if r.subject is ClaimSubject.FEATURE else None)
-            claim = Claim(r.id, launch, group, (r.seen_at, 0, r.id), r.superseded_by_id)
-            launch.claims.append(claim)
+            claim = Claim(r.id, launch, (r.seen_at, 0, r.id), r.superseded_by_id)
+            if r.subject is ClaimSubject.DATE:
+                launch.subjects.setdefault((r.subject,), []).append(claim)
+            elif r.feature is not None:
+                launch.subjects.setdefault((r.subject, name_key(r.feature)), []).append(claim)
             launch.keys.add(
                 claim_key(r.subject, r.window, r.feature, r.present, r.source_url, r.author,
                           r.seen_at)
@@ -265,7 +256,6 @@ class Planner:
                 raise CatalogError(f"{p.label}: {exc}") from None
         if self.failure is not None:
             raise self.failure
-        self._supersede()
 
     def _add(self, p: PreparedEntry, device: Device, server_zone: str, chunk: Chunk) -> Launch:
         zone = p.zone or server_zone
@@ -312,45 +302,45 @@ class Planner:
         window = p.window
         if new.subject is ClaimSubject.DATE and window is None and new.date:
             window = self.dates.parse(new.date, launch.timezone)
-        assert new.seen_at is not None  # checked when prepared
-        if new.seen_at > self.now:
+        seen_at = new.seen_at
+        assert seen_at is not None  # checked when prepared
+        if seen_at > self.now:
             raise InvalidInput("A claim cannot have been seen in the future.")
         present = new.present if new.subject is ClaimSubject.FEATURE else None
         self._seq += 1
-        claim = Claim(
-            None, launch, (new.subject, p.feature_key), (new.seen_at, 1, self._seq),
-            prepared=p, window=window,
+        claim = Claim(None, launch, (seen_at, 1, self._seq), prepared=p, window=window)
+        claim.snapshot = claim_snapshot(
+            ClaimRecord(
+                id=0, launch_id=0, subject=new.subject, window=window, feature=p.feature,
+                present=present, statement=p.statement, source_url=p.source_url,
+                source_kind=new.source_kind, author=p.author, seen_at=seen_at,
+                superseded_by_id=None, recorded_by=None, confidence=p.confidence,
+            )
         )  # fmt: skip
-        record = ClaimRecord(
-            0, 0, new.subject, window, p.feature, present, p.statement, p.source_url,
-            new.source_kind, p.author, new.seen_at, None, None, p.confidence,
-        )  # fmt: skip
-        claim.snapshot = claim_snapshot(record)
-        launch.claims.append(claim)
         launch.keys.add(
             claim_key(new.subject, span(window), p.feature, present, p.source_url, p.author,
-                      new.seen_at)
+                      seen_at)
         )  # fmt: skip
-        self.touched[launch] = None
+        subject = (new.subject, p.feature_key) if p.feature_key else (new.subject,)
+        self._supersede(launch.subjects.setdefault(subject, []), claim)
         chunk.claims.append(claim)
         chunk.audits.append(Audit("claim", claim, "add", None, claim.snapshot))
         self.claims_added += 1
 
-    def _supersede(self) -> None:
-        """The newest claim on a subject stands; every earlier one points at it. Subjects
-        without a new claim are left as they are."""
-        for launch in self.touched:
-            groups: dict[tuple[Any, ...], list[Claim]] = {}
-            for claim in launch.claims:
-                groups.setdefault(claim.group, []).append(claim)
-            for claims in groups.values():
-                if all(c.prepared is None for c in claims):
-                    continue
-                latest = max(claims, key=lambda c: c.order)
-                for claim in claims:
-                    claim.pointer = None if claim is latest else latest
-                    if claim.prepared is None:
-                        self.repointed.append(claim)
+    def _supersede(self, same: list[Claim], claim: Claim) -> None:
+        """The newest claim on a subject stands; earlier ones point at it (as the calendar
+        records a claim: a new newest one takes over every pointer, an older one points at the
+        newest and changes nothing else)."""
+        latest = max(same, key=lambda c: c.order, default=None)
+        if latest is None or claim.order[0] >= latest.order[0]:
+            for other in same:
+                other.pointer = claim
+                if other.prepared is None and not other.moved:
+                    other.moved = True
+                    self.repointed.append(other)
+        else:
+            claim.pointer = latest
+        same.append(claim)
 
 
 def _require_date_if_confirmed(launch: Launch) -> None:
