@@ -78,7 +78,9 @@ def catalog(count: int, seed: int = 7) -> list[CatalogEntry]:
             }
             if k == 0 or rnd.random() < 0.7:
                 claim |= {"about": "date", "date": date()}
-                claim["statement"] = STATEMENT.format(author=author, device=device, date=claim["date"])
+                claim["statement"] = STATEMENT.format(
+                    author=author, device=device, date=claim["date"]
+                )
             else:
                 claim |= {"about": "feature", "feature": rnd.choice(("Leica cameras", "5G")),
                           "present": rnd.choice(("yes", "no", "unclear")),
@@ -124,7 +126,9 @@ def _dsn(url: str) -> str:
 
 
 async def timed_import(engine: AsyncEngine, entries: list[CatalogEntry]) -> float:
-    calendar = CalendarService(create_session_factory(engine), lambda: NOW, builtin_guild_defaults())
+    calendar = CalendarService(
+        create_session_factory(engine), lambda: NOW, builtin_guild_defaults()
+    )
     started = time.perf_counter()
     result = await import_catalog(calendar, GUILD, Actor.cli(), entries)
     elapsed = time.perf_counter() - started
@@ -173,7 +177,7 @@ def _writer(url: str, stop: Any, results: Any) -> None:
                 async with sessions() as session, session.begin():
                     session.add(Brand(guild_id=99, name=f"Bot {n}", name_key=f"bot {n}"))
                 waits.append(time.perf_counter() - started)
-            except Exception:  # noqa: BLE001 - counted and reported
+            except Exception:  # counted and reported
                 failures += 1
             await asyncio.sleep(0.02)
         await engine.dispose()

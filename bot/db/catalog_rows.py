@@ -278,6 +278,7 @@ class Codec:
     def __init__(self, dialect: Dialect) -> None:
         self._time = _processor(Launch.__table__.c.created_at.type, dialect)
         self._json = _processor(AuditEntry.__table__.c.after.type, dialect)
+        self._null = self._json(None)
         self._times: dict[datetime, Any] = {}
 
     def time(self, value: datetime | None) -> Any:
@@ -289,7 +290,7 @@ class Codec:
         return converted
 
     def json(self, value: object) -> Any:
-        return self._json(value)
+        return self._null if value is None else self._json(value)
 
 
 def _processor(kind: Any, dialect: Dialect) -> Callable[[Any], Any]:

@@ -51,7 +51,7 @@ def claim_key(
             seen_at)  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PreparedClaim:
     new: NewClaim
     key: ClaimKey
@@ -66,7 +66,7 @@ class PreparedClaim:
     feature_key: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class PreparedEntry:
     index: int
     label: str

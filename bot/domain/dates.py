@@ -11,6 +11,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import lru_cache
 
 from bot.domain.errors import InvalidDate
 from bot.domain.vocabulary import Precision
@@ -346,6 +347,7 @@ def _local_start(window: DateWindow) -> datetime:
     return window.start.astimezone(zone_for(window.tz))
 
 
+@lru_cache(maxsize=4096)  # windows repeat a great deal (a catalog's, a list's); text is costly
 def render_date(window: DateWindow) -> str:
     """Human text for a window that ``parse_date`` reads back (with ``default_tz=window.tz``)."""
     local = _local_start(window)

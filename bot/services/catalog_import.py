@@ -13,7 +13,9 @@ commit in between, the import starts over; its last attempt reads under the lock
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -68,16 +70,31 @@ async def import_catalog(
 ) -> ImportResult:
     sessions, clock, defaults = _service_parts(service)
     job = _Import(guild_id, actor, clock(), defaults, entries, progress)
-    for attempt in range(1, ATTEMPTS + 1):
-        async with sessions() as session:
-            try:
-                result = await job.run(session, last=attempt == ATTEMPTS)
-                if result is not None:
-                    await session.commit()
-                    return result
-            except IntegrityError:
-                raise InvalidInput(CONFLICT) from None
+    with _no_cycle_collection():
+        for attempt in range(1, ATTEMPTS + 1):
+            async with sessions() as session:
+                try:
+                    result = await job.run(session, last=attempt == ATTEMPTS)
+                    if result is not None:
+                        await session.commit()
+                        return result
+                except IntegrityError:
+                    raise InvalidInput(CONFLICT) from None
     raise AssertionError("the last attempt reads under the write lock")  # pragma: no cover
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """An import builds a great many small objects that all live until it ends: the cycle
+    collector would walk them over and over for nothing (a third of the time for 10,000
+    launches). Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class _Import:
