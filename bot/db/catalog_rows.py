@@ -1,14 +1,14 @@
 """Bulk reads and writes for the catalog importer, on one connection.
 
-Existing rows are read with a handful of ``IN (...)`` queries (the lists chunked, as SQLite
-limits bound parameters). Ids for new rows are reserved up front, so every row can be built
-before anything is written; rows then go in as multi-row INSERTs (insertmanyvalues) and changes
-as executemany UPDATEs. The INSERTs use light tables whose columns carry no types: values are
-converted once, by the columns' own types (``Codec``), rather than once per row and column.
+Existing rows are read with a handful of ``IN (...)`` queries (the lists chunked: SQLite limits
+bound parameters). Ids for new rows are reserved up front, so that every row can be built before
+anything is written; rows then go in with one executemany per table on SQLite, and multi-row
+INSERTs of up to 1,000 rows on PostgreSQL; changes go in as executemany UPDATEs. Values are
+converted once, by the columns' own types (``Codec``), not once per row and column.
 
 On SQLite the reads happen before the write lock is taken. ``write_lock`` then takes it (BEGIN
-IMMEDIATE) and reports whether another connection committed in between (``PRAGMA
-data_version``), in which case the caller starts over; the lock is held only while writing.
+IMMEDIATE) and says whether another connection committed in between (``PRAGMA data_version``),
+in which case the caller starts over; so the lock is held only while rows are written.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import TableClause
 
-from bot.db.models import AuditEntry, Base, Brand, Claim, Device, DeviceAlias, Launch
+from bot.db.models import AuditEntry, Brand, Claim, Device, DeviceAlias, Launch
 from bot.domain.catalog_prepare import Span
 from bot.domain.dates import DateWindow, window_from_record
 from bot.domain.vocabulary import ClaimSubject, FeaturePresence, LaunchKind, LaunchStatus
@@ -35,14 +35,6 @@ IN_CHUNK = 900
 INSERT_BATCH = 1000
 PG_MAX_PARAMETERS = 32767
 
-MODELS: dict[str, type[Base]] = {
-    "brands": Brand,
-    "devices": Device,
-    "device_aliases": DeviceAlias,
-    "launches": Launch,
-    "claims": Claim,
-    "audit_log": AuditEntry,
-}
 T = TypeVar("T")
 
 
@@ -85,7 +77,6 @@ class ClaimRow:
     subject: ClaimSubject
     window: Span | None
     feature: str | None
-    feature_key: str | None
     present: FeaturePresence | None
     source_url: str | None
     author: str | None
@@ -158,25 +149,11 @@ async def launches(
         for r in result:
             window = None
             if r.window_start is not None and r.window_end is not None and r.precision:
-                window = window_from_record(
-                    r.window_start, r.window_end, r.precision.value, r.timezone
-                )
-            found.append(
-                LaunchRow(
-                    r.id,
-                    r.device_id,
-                    r.region,
-                    r.region_key,
-                    r.kind,
-                    r.status,
-                    window,
-                    r.timezone,
-                    r.confidence,
-                    r.livestream_url,
-                    r.partner,
-                    r.note,
-                )
-            )
+                start, end, precision = r.window_start, r.window_end, r.precision.value
+                window = window_from_record(start, end, precision, r.timezone)
+            found.append(LaunchRow(r.id, r.device_id, r.region, r.region_key, r.kind, r.status,
+                                   window, r.timezone, r.confidence, r.livestream_url, r.partner,
+                                   r.note))  # fmt: skip
     return found
 
 
@@ -185,7 +162,7 @@ async def claims(conn: AsyncConnection, guild_id: int, launch_ids: Iterable[int]
     c = Claim
     columns = (
         c.id, c.launch_id, c.subject, c.window_start, c.window_end, c.precision, c.feature,
-        c.feature_key, c.present, c.source_url, c.author, c.seen_at, c.superseded_by_id,
+        c.present, c.source_url, c.author, c.seen_at, c.superseded_by_id,
     )  # fmt: skip
     for part in chunked(launch_ids):
         result = await conn.execute(
@@ -197,21 +174,9 @@ async def claims(conn: AsyncConnection, guild_id: int, launch_ids: Iterable[int]
             window = None
             if r.window_start and r.window_end and r.precision:
                 window = (r.window_start, r.window_end, r.precision)
-            found.append(
-                ClaimRow(
-                    r.id,
-                    r.launch_id,
-                    r.subject,
-                    window,
-                    r.feature,
-                    r.feature_key,
-                    r.present,
-                    r.source_url,
-                    r.author,
-                    r.seen_at,
-                    r.superseded_by_id,
-                )
-            )
+            found.append(ClaimRow(r.id, r.launch_id, r.subject, window, r.feature, r.present,
+                                  r.source_url, r.author, r.seen_at,
+                                  r.superseded_by_id))  # fmt: skip
     return found
 
 
@@ -298,9 +263,9 @@ def _processor(kind: Any, dialect: Dialect) -> Callable[[Any], Any]:
     return process if process is not None else (lambda value: value)
 
 
-def _light(name: str, columns: Iterable[str] | None = None) -> TableClause:
-    names = columns or [c.name for c in MODELS[name].__table__.columns]
-    return table(name, *(column(c) for c in names))
+def _light(name: str, columns: Iterable[str]) -> TableClause:
+    """The table with just these columns, untyped: values go to the driver as they are."""
+    return table(name, *(column(c) for c in columns))
 
 
 async def insert_rows(
@@ -339,7 +304,7 @@ async def update_rows(
     """executemany UPDATE by id; every row carries ``id`` and the same other columns."""
     if not rows:
         return
-    light = _light(name)
+    light = _light(name, ["guild_id", *rows[0]])
     values: dict[str, Any] = {key: bindparam(f"v_{key}") for key in rows[0] if key != "id"}
     statement = (
         update(light)

@@ -19,7 +19,7 @@ from bot.domain.vocabulary import (
     Precision,
     SourceKind,
 )
-from bot.services.catalog_plan import Audit, Chunk, Claim, Launch
+from bot.services.catalog_state import Audit, Chunk, Claim, Launch
 
 Row = tuple[Any, ...]
 _VALUE: dict[enum.Enum, str] = {
