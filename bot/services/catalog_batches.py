@@ -60,15 +60,14 @@ class Batch:
 
 
 class RowBuilder:
-    def __init__(
-        self, guild_id: int, actor: Actor, now: datetime, codec: Codec, repointed: list[Claim]
-    ) -> None:
+    def __init__(self, guild_id: int, actor: Actor, now: datetime, codec: Codec) -> None:
         self.guild_id = guild_id
         self.actor_id = actor.id
         self.actor_name = actor.name[:NAME_MAX]
         self.now = codec.time(now)
         self.codec = codec
-        self.repointed = repointed
+        self.deferred: list[Claim] = []
+        """New claims superseded by a claim of a later chunk: pointed at it after the inserts."""
 
     def batch(self, chunk: Chunk, audit_ids: Any) -> Batch:
         g = self.guild_id
@@ -126,7 +125,7 @@ class RowBuilder:
             target = claim.pointer.id if claim.pointer is not None else None
             if target is not None and target > last:
                 target = None
-                self.repointed.append(claim)
+                self.deferred.append(claim)
             built.append(self._claim(claim, target))
         built.sort(key=lambda row: row[16] is not None)  # superseded_by_id
         return built

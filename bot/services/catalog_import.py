@@ -8,7 +8,8 @@ executemany UPDATEs (``bot.db.catalog_rows``).
 
 On SQLite everything up to the writing happens before the write lock is taken, so the lock is
 held only while rows are written and a bot write waits that long at most. Should another write
-commit in between, the import starts over; its last attempt reads under the lock.
+commit in between, the import reads again under the lock, and works the plan out again only if
+what it rests on changed.
 """
 
 from __future__ import annotations
@@ -24,20 +25,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.db import catalog_rows as rows
-from bot.db.engine import begin_read, begin_write
+from bot.db.engine import begin_read
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.catalog import CatalogEntry
 from bot.domain.catalog_prepare import Dates, PreparedEntry, prepare
 from bot.domain.errors import InvalidInput
-from bot.domain.guild_settings import GuildDefaults
+from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
 from bot.domain.permissions import require_editor
 from bot.domain.records import Actor
 from bot.services.calendar import CONFLICT, CalendarService
 from bot.services.catalog_batches import Batch, RowBuilder
 from bot.services.catalog_plan import Planner
+from bot.services.catalog_state import Claim
 
 Progress = Callable[[int, int], None]
-ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,23 +72,20 @@ async def import_catalog(
     sessions, clock, defaults = _service_parts(service)
     job = _Import(guild_id, actor, clock(), defaults, entries, progress)
     with _no_cycle_collection():
-        for attempt in range(1, ATTEMPTS + 1):
-            async with sessions() as session:
-                try:
-                    result = await job.run(session, last=attempt == ATTEMPTS)
-                    if result is not None:
-                        await session.commit()
-                        return result
-                except IntegrityError:
-                    raise InvalidInput(CONFLICT) from None
-    raise AssertionError("the last attempt reads under the write lock")  # pragma: no cover
+        async with sessions() as session:
+            try:
+                result = await job.run(session)
+                await session.commit()
+            except IntegrityError:
+                raise InvalidInput(CONFLICT) from None
+    return result
 
 
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
-    """An import builds a great many small objects that all live until it ends: the cycle
-    collector would walk them over and over for nothing (a third of the time for 10,000
-    launches). Reference counting still frees everything as usual."""
+    """An import makes a great many small objects that all live until it ends; the cycle
+    collector would walk them again and again for nothing. Reference counting still frees
+    everything as usual."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -114,30 +112,28 @@ class _Import:
         self.entries = entries
         self.progress = progress
         self.dates = Dates()
-        self.prepared: list[PreparedEntry] | None = None
 
-    async def run(self, session: AsyncSession, *, last: bool) -> ImportResult | None:
-        """One attempt; None when another connection wrote while this one was reading. The last
-        attempt takes SQLite's write lock before it reads, so it cannot be overtaken."""
-        if last:
-            await begin_write(session)
-        else:
-            await begin_read(session)  # on SQLite: no transaction yet, the reads take no lock
+    async def run(self, session: AsyncSession) -> ImportResult:
+        await begin_read(session)  # SQLite: no transaction yet, so reading takes no lock
         conn = await session.connection()
-        version = None if last else await rows.data_version(conn)
-        settings = await load_guild_settings(session, self.guild_id, self.defaults)
-        if self.actor.member is not None:
-            require_editor(self.actor.member, settings.editor_role_id)
-        if self.prepared is None:
-            self.prepared = prepare(self.entries, self.dates)
-        planner = Planner(self.prepared, self.now, self.dates)
-        await self._read(conn, planner, self.prepared)
+        settings = await self._settings(session)
+        prepared = prepare(self.entries, self.dates)
+        version = await rows.data_version(conn)
+        planner = Planner(prepared, self.now, self.dates)
+        seen = await self._read(conn, planner, prepared)
         planner.plan_launches(settings.timezone)
-        batches = await self._rows(conn, planner)
+        batches, deferred = await self._rows(conn, planner)
         writes = any(batches) or planner.repointed
-        if writes and not last and not await rows.write_lock(conn, version):
-            await session.rollback()
-            return None
+        if writes and not await rows.write_lock(conn, version):
+            # Another connection committed since the reads (SQLite): read again, under the lock
+            # now. The plan stands if nothing it rests on changed; the ids are reserved anew.
+            session.expire_all()
+            again = Planner(prepared, self.now, self.dates)
+            latest = await self._settings(session)
+            if (await self._read(conn, again, prepared), latest) != (seen, settings):
+                planner = again
+                planner.plan_launches(latest.timezone)
+            batches, deferred = await self._rows(conn, planner)
         done = 0
         for chunk, batch in zip(planner.chunks, batches, strict=True):
             for name, changes in batch.updates:
@@ -148,15 +144,24 @@ class _Import:
                 done += 1
                 if self.progress is not None:
                     self.progress(done, len(self.entries))
-        await rows.update_rows(conn, "claims", self.guild_id, self._repointed(planner))
+        repointed = _repointed([*planner.repointed, *deferred])
+        await rows.update_rows(conn, "claims", self.guild_id, repointed)
         counts = planner.outcomes
         return ImportResult(
             counts["created"], counts["updated"], counts["unchanged"], planner.claims_added
         )
 
+    async def _settings(self, session: AsyncSession) -> GuildSettingsRecord:
+        """The server's settings; a member must be allowed to edit launches."""
+        settings = await load_guild_settings(session, self.guild_id, self.defaults)
+        if self.actor.member is not None:
+            require_editor(self.actor.member, settings.editor_role_id)
+        return settings
+
     async def _read(
         self, conn: AsyncConnection, planner: Planner, prepared: list[PreparedEntry]
-    ) -> None:
+    ) -> tuple[object, ...]:
+        """Reads what the entries are about into ``planner``; returns what it read."""
         g = self.guild_id
         names = {p.device_key for p in prepared}
         names.update(key for p in prepared for _, key in p.aliases)
@@ -169,11 +174,17 @@ class _Import:
         planner.know(brands, devices, owners)
         planner.resolve_devices()
         existing = {d.id for d in planner.device_of if d.id is not None}
-        planner.know_launches(await rows.launches(conn, g, existing))
-        planner.know_claims(await rows.claims(conn, g, planner.wanted_launches()))
+        launches = await rows.launches(conn, g, existing)
+        planner.know_launches(launches)
+        claims = await rows.claims(conn, g, planner.wanted_launches())
+        planner.know_claims(claims)
+        return brands, devices, owners, launches, claims
 
-    async def _rows(self, conn: AsyncConnection, planner: Planner) -> list[Batch]:
-        """Reserves the new rows' ids, then builds every row, chunk by chunk."""
+    async def _rows(
+        self, conn: AsyncConnection, planner: Planner
+    ) -> tuple[list[Batch], list[Claim]]:
+        """Reserves the new rows' ids, then builds every row, chunk by chunk; and the claims
+        whose superseded_by_id is written afterwards."""
         chunks = planner.chunks
         new: dict[str, list[Any]] = {
             "brands": [b for c in chunks for b in c.brands],
@@ -188,16 +199,15 @@ class _Import:
         for name, items in new.items():
             for item, new_id in zip(items, reserved.get(name, ()), strict=True):
                 item.id = new_id
-        builder = RowBuilder(
-            self.guild_id, self.actor, self.now, rows.Codec(conn.dialect), planner.repointed
-        )
+        builder = RowBuilder(self.guild_id, self.actor, self.now, rows.Codec(conn.dialect))
         audit_ids = iter(reserved.get("audit_log", ()))
-        return [builder.batch(chunk, audit_ids) for chunk in chunks]
+        return [builder.batch(chunk, audit_ids) for chunk in chunks], builder.deferred
 
-    def _repointed(self, planner: Planner) -> list[dict[str, Any]]:
-        changed = []
-        for claim in planner.repointed:
-            target = claim.pointer.id if claim.pointer is not None else None
-            if target != claim.stored:
-                changed.append({"id": claim.id, "superseded_by_id": target})
-        return changed
+
+def _repointed(claims: list[Claim]) -> list[dict[str, Any]]:
+    changed = []
+    for claim in claims:
+        target = claim.pointer.id if claim.pointer is not None else None
+        if target != claim.stored:
+            changed.append({"id": claim.id, "superseded_by_id": target})
+    return changed
