@@ -42,6 +42,8 @@ bench: $(VENV)/.installed-test
 		$(if $(PG),--backend postgresql --pg '$(PG)')
 	$(BIN)/python -m benchmarks.memory --launches $(LAUNCHES) --backend sqlite
 	$(if $(PG),$(BIN)/python -m benchmarks.memory --launches $(LAUNCHES) --backend postgresql --pg '$(PG)')
+	$(BIN)/python -m benchmarks.catalog_import
+	$(if $(PG),$(BIN)/python -m benchmarks.catalog_import --url '$(PG)')
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

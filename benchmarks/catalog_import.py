@@ -1,6 +1,6 @@
 """How fast a catalog imports, against what the database driver alone can do.
 
-    .venv/bin/python benchmarks/catalog_import.py [--sizes 1000 10000] [--large]
+    .venv/bin/python -m benchmarks.catalog_import [--sizes 1000 10000] [--large]
         [--url postgresql+asyncpg://postgres@127.0.0.1:5432/postgres] [--no-wait]
 
 For each size N, generates N launches like the bundled catalog's (aliases, notes, 2-4 claims
