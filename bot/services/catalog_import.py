@@ -116,6 +116,7 @@ class _Import:
     async def run(self, session: AsyncSession) -> ImportResult:
         await begin_read(session)  # SQLite: no transaction yet, so reading takes no lock
         conn = await session.connection()
+        await rows.plan_once(conn)
         settings = await self._settings(session)
         prepared = prepare(self.entries, self.dates)
         version = await rows.data_version(conn)
