@@ -176,7 +176,7 @@ class Claim(Base):
     author: Mapped[str | None] = mapped_column(String(NAME_MAX))
     seen_at: Mapped[datetime]
     superseded_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("claims.id", ondelete="SET NULL")
+        ForeignKey("claims.id", ondelete="SET NULL"), index=True
     )
     recorded_by: Mapped[int | None] = mapped_column(BigInteger)
     confidence: Mapped[int | None] = mapped_column(Integer)

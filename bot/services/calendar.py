@@ -53,6 +53,18 @@ class CalendarService:
         self._clock = clock
         self._defaults = defaults
 
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        return self._sessions
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def defaults(self) -> GuildDefaults:
+        return self._defaults
+
     @asynccontextmanager
     async def unit(
         self, guild_id: int, actor: Actor, *, editor: bool = True

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db import catalog_rows as rows
 from bot.db.engine import begin_read
@@ -55,13 +55,6 @@ class ImportResult:
         )
 
 
-def _service_parts(
-    service: CalendarService,
-) -> tuple[async_sessionmaker[AsyncSession], Callable[[], datetime], GuildDefaults]:
-    """The calendar service's sessions, clock and defaults (it has no public accessors yet)."""
-    return service._sessions, service._clock, service._defaults
-
-
 async def import_catalog(
     service: CalendarService,
     guild_id: int,
@@ -69,7 +62,7 @@ async def import_catalog(
     entries: list[CatalogEntry],
     progress: Progress | None = None,
 ) -> ImportResult:
-    sessions, clock, defaults = _service_parts(service)
+    sessions, clock, defaults = service.sessions, service.clock, service.defaults
     job = _Import(guild_id, actor, clock(), defaults, entries, progress)
     with _no_cycle_collection():
         async with sessions() as session:
