@@ -19,7 +19,7 @@ from bot.domain.vocabulary import (
     Precision,
     SourceKind,
 )
-from bot.services.catalog_state import Audit, Chunk, Claim, Launch
+from bot.services.catalog_state import Chunk, PlannedAudit, PlannedClaim, PlannedLaunch
 
 Row = tuple[Any, ...]
 _VALUE: dict[enum.Enum, str] = {
@@ -66,7 +66,7 @@ class RowBuilder:
         self.actor_name = actor.name[:NAME_MAX]
         self.now = codec.time(now)
         self.codec = codec
-        self.deferred: list[Claim] = []
+        self.deferred: list[PlannedClaim] = []
         """New claims superseded by a claim of a later chunk: pointed at it after the inserts."""
 
     def batch(self, chunk: Chunk, audit_ids: Any) -> Batch:
@@ -99,7 +99,7 @@ class RowBuilder:
         time = self.codec.time
         return time(window.start), time(window.end), _VALUE[window.precision]
 
-    def _changed(self, launch: Launch) -> Row:
+    def _changed(self, launch: PlannedLaunch) -> Row:
         """The launch's id and ``CHANGED`` columns."""
         start, end, precision = self._window(launch.window)
         return (
@@ -108,13 +108,13 @@ class RowBuilder:
             launch.note, self.now, self.actor_id,
         )  # fmt: skip
 
-    def _launch(self, launch: Launch) -> Row:
+    def _launch(self, launch: PlannedLaunch) -> Row:
         return (
             launch.id, self.guild_id, launch.device.id, launch.region_key, _VALUE[launch.kind],
             self.now, self.actor_id, None, *self._changed(launch)[1:],
         )  # fmt: skip
 
-    def _claims(self, claims: list[Claim]) -> list[Row]:
+    def _claims(self, claims: list[PlannedClaim]) -> list[Row]:
         """Claims that supersede others go first, so each row's superseded_by_id exists when it
         is inserted; one pointing at a claim of a later chunk is pointed there afterwards."""
         if not claims:
@@ -130,7 +130,7 @@ class RowBuilder:
         built.sort(key=lambda row: row[16] is not None)  # superseded_by_id
         return built
 
-    def _claim(self, claim: Claim, superseded_by: int | None) -> Row:
+    def _claim(self, claim: PlannedClaim, superseded_by: int | None) -> Row:
         p = claim.prepared
         assert p is not None and p.new.seen_at is not None
         start, end, precision = self._window(claim.window)
@@ -143,8 +143,8 @@ class RowBuilder:
             self.actor_id, p.confidence, self.now,
         )  # fmt: skip
 
-    def _audit(self, audit: Audit, audit_id: int) -> Row:
-        if isinstance(audit.target, Claim) and audit.after is not None:
+    def _audit(self, audit: PlannedAudit, audit_id: int) -> Row:
+        if isinstance(audit.target, PlannedClaim) and audit.after is not None:
             audit.after["launch_id"] = audit.target.launch.id
         return (
             audit_id, self.guild_id, self.now, self.actor_id, self.actor_name, audit.entity,

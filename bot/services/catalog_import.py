@@ -36,7 +36,7 @@ from bot.domain.records import Actor
 from bot.services.calendar import CONFLICT, CalendarService
 from bot.services.catalog_batches import Batch, RowBuilder
 from bot.services.catalog_plan import Planner
-from bot.services.catalog_state import Claim
+from bot.services.catalog_state import PlannedClaim
 
 Progress = Callable[[int, int], None]
 
@@ -176,7 +176,7 @@ class _Import:
 
     async def _rows(
         self, conn: AsyncConnection, planner: Planner
-    ) -> tuple[list[Batch], list[Claim]]:
+    ) -> tuple[list[Batch], list[PlannedClaim]]:
         """Reserves the new rows' ids, then builds every row, chunk by chunk; and the claims
         whose superseded_by_id is written afterwards."""
         chunks = planner.chunks
@@ -198,7 +198,7 @@ class _Import:
         return [builder.batch(chunk, audit_ids) for chunk in chunks], builder.deferred
 
 
-def _repointed(claims: list[Claim]) -> list[dict[str, Any]]:
+def _repointed(claims: list[PlannedClaim]) -> list[dict[str, Any]]:
     changed = []
     for claim in claims:
         target = claim.pointer.id if claim.pointer is not None else None

@@ -23,7 +23,15 @@ from bot.domain.records import ClaimRecord
 from bot.domain.snapshots import claim_snapshot
 from bot.domain.text import name_key
 from bot.domain.vocabulary import ClaimSubject, LaunchKind, LaunchStatus
-from bot.services.catalog_state import Alias, Audit, Brand, Chunk, Claim, Device, Launch
+from bot.services.catalog_state import (
+    Chunk,
+    PlannedAlias,
+    PlannedAudit,
+    PlannedBrand,
+    PlannedClaim,
+    PlannedDevice,
+    PlannedLaunch,
+)
 
 CHUNK_ENTRIES = 1000
 """Entries written per round of INSERTs, between two progress reports."""
@@ -35,16 +43,16 @@ class Planner:
         self.now = now
         self.dates = dates
         self.chunks = [Chunk() for _ in range(0, len(entries), CHUNK_ENTRIES)]
-        self.brands: dict[str, Brand] = {}
-        self.by_name: dict[str, Device] = {}
-        self.by_alias: dict[str, Device] = {}
-        self.by_id: dict[int, Device] = {}
-        self.device_of: list[Device] = []
+        self.brands: dict[str, PlannedBrand] = {}
+        self.by_name: dict[str, PlannedDevice] = {}
+        self.by_alias: dict[str, PlannedDevice] = {}
+        self.by_id: dict[int, PlannedDevice] = {}
+        self.device_of: list[PlannedDevice] = []
         self.failure: CatalogError | None = None
-        self.launches: dict[tuple[Device, str, LaunchKind], Launch] = {}
-        self.by_launch_id: dict[int, Launch] = {}
-        self.changed: set[Launch] = set()
-        self.repointed: list[Claim] = []
+        self.launches: dict[tuple[PlannedDevice, str, LaunchKind], PlannedLaunch] = {}
+        self.by_launch_id: dict[int, PlannedLaunch] = {}
+        self.changed: set[PlannedLaunch] = set()
+        self.repointed: list[PlannedClaim] = []
         """Stored claims whose superseded_by_id the import changes."""
         self.outcomes = {"created": 0, "updated": 0, "unchanged": 0}
         self.claims_added = 0
@@ -55,20 +63,20 @@ class Planner:
     def know(
         self, brands: list[BrandRow], devices: list[DeviceRow], aliases: dict[str, int]
     ) -> None:
-        by_id: dict[int, Brand] = {}
+        by_id: dict[int, PlannedBrand] = {}
         for b in brands:
             if b.id not in by_id:
-                by_id[b.id] = self.brands[b.key] = Brand(b.id, b.name, b.key)
+                by_id[b.id] = self.brands[b.key] = PlannedBrand(b.id, b.name, b.key)
         for d in devices:
             if d.id not in self.by_id:
-                device = Device(d.id, d.name, d.key, by_id[d.brand_id], d.is_series)
+                device = PlannedDevice(d.id, d.name, d.key, by_id[d.brand_id], d.is_series)
                 self.by_id[d.id] = self.by_name[d.key] = device
         for key, device_id in aliases.items():
             self.by_alias[key] = self.by_id[device_id]
 
     def know_launches(self, rows: list[LaunchRow]) -> None:
         for r in rows:
-            launch = Launch(
+            launch = PlannedLaunch(
                 r.id, self.by_id[r.device_id], r.region, r.region_key, r.kind, r.status,
                 r.window, r.timezone, r.confidence, r.livestream_url, r.partner, r.note,
             )  # fmt: skip
@@ -85,7 +93,7 @@ class Planner:
     def know_claims(self, rows: list[ClaimRow]) -> None:
         for r in rows:
             launch = self.by_launch_id[r.launch_id]
-            claim = Claim(r.id, launch, (r.seen_at, 0, r.id), r.superseded_by_id)
+            claim = PlannedClaim(r.id, launch, (r.seen_at, 0, r.id), r.superseded_by_id)
             if r.subject is ClaimSubject.DATE:
                 launch.subjects.setdefault((r.subject,), []).append(claim)
             elif r.feature is not None:
@@ -106,14 +114,14 @@ class Planner:
                 self.failure = CatalogError(f"{p.label}: {exc}")
                 return
 
-    def _device(self, p: PreparedEntry, chunk: Chunk) -> Device:
+    def _device(self, p: PreparedEntry, chunk: Chunk) -> PlannedDevice:
         device = self.by_name.get(p.device_key) or self.by_alias.get(p.device_key)
         if device is None:
             brand = self.brands.get(p.brand_key)
             if brand is None:
-                brand = self.brands[p.brand_key] = Brand(None, p.brand, p.brand_key)
+                brand = self.brands[p.brand_key] = PlannedBrand(None, p.brand, p.brand_key)
                 chunk.brands.append(brand)
-            device = Device(None, p.device, p.device_key, brand, p.new.series)
+            device = PlannedDevice(None, p.device, p.device_key, brand, p.new.series)
             self.by_name[p.device_key] = device
             chunk.devices.append(device)
         else:
@@ -134,7 +142,7 @@ class Planner:
                 raise InvalidInput(f'"{clean}" already names another device, {owner.name}.')
             if owner is None:
                 self.by_alias[key] = device
-                chunk.aliases.append(Alias(device, clean, key))
+                chunk.aliases.append(PlannedAlias(device, clean, key))
         return device
 
     # then launches and claims ------------------------------------------------------------------
@@ -158,22 +166,24 @@ class Planner:
         if self.failure is not None:
             raise self.failure
 
-    def _add(self, p: PreparedEntry, device: Device, server_zone: str, chunk: Chunk) -> Launch:
+    def _add(
+        self, p: PreparedEntry, device: PlannedDevice, server_zone: str, chunk: Chunk
+    ) -> PlannedLaunch:
         zone = p.zone or server_zone
         window = p.window
         if p.zone is None and p.new.date:
             window = self.dates.parse(p.new.date, zone)
-        launch = Launch(
+        launch = PlannedLaunch(
             None, device, p.region, p.region_key, p.new.kind, p.new.status, window,
             window.tz if window else zone, p.confidence, p.livestream_url, p.partner, p.note,
         )  # fmt: skip
         _require_date_if_confirmed(launch)
         self.launches[(device, p.region_key, p.new.kind)] = launch
         chunk.launches.append(launch)
-        chunk.audits.append(Audit("launch", launch, "add", None, launch.snapshot()))
+        chunk.audits.append(PlannedAudit("launch", launch, "add", None, launch.snapshot()))
         return launch
 
-    def _edit(self, launch: Launch, p: PreparedEntry, chunk: Chunk) -> bool:
+    def _edit(self, launch: PlannedLaunch, p: PreparedEntry, chunk: Chunk) -> bool:
         """What ``LaunchEdit`` and a forced status do to an existing launch."""
         before = launch.snapshot()
         launch.region = p.region
@@ -185,18 +195,18 @@ class Planner:
         after = launch.snapshot()
         changed = after != before
         if changed:
-            chunk.audits.append(Audit("launch", launch, "import", before, after))
+            chunk.audits.append(PlannedAudit("launch", launch, "import", before, after))
         if launch.status is not p.new.status:
             launch.status = p.new.status
             _require_date_if_confirmed(launch)
-            chunk.audits.append(Audit("launch", launch, "import", after, launch.snapshot()))
+            chunk.audits.append(PlannedAudit("launch", launch, "import", after, launch.snapshot()))
             changed = True
         if changed and launch.id is not None and launch not in self.changed:
             self.changed.add(launch)
             chunk.changed.append(launch)
         return changed
 
-    def _claim(self, launch: Launch, p: PreparedClaim, chunk: Chunk) -> None:
+    def _claim(self, launch: PlannedLaunch, p: PreparedClaim, chunk: Chunk) -> None:
         if p.key in launch.keys:
             return
         new = p.new
@@ -209,7 +219,7 @@ class Planner:
             raise InvalidInput("A claim cannot have been seen in the future.")
         present = new.present if new.subject is ClaimSubject.FEATURE else None
         self._seq += 1
-        claim = Claim(None, launch, (seen_at, 1, self._seq), prepared=p, window=window)
+        claim = PlannedClaim(None, launch, (seen_at, 1, self._seq), prepared=p, window=window)
         claim.snapshot = claim_snapshot(
             ClaimRecord(
                 id=0, launch_id=0, subject=new.subject, window=window, feature=p.feature,
@@ -225,10 +235,10 @@ class Planner:
         subject = (new.subject, p.feature_key) if p.feature_key else (new.subject,)
         self._supersede(launch.subjects.setdefault(subject, []), claim)
         chunk.claims.append(claim)
-        chunk.audits.append(Audit("claim", claim, "add", None, claim.snapshot))
+        chunk.audits.append(PlannedAudit("claim", claim, "add", None, claim.snapshot))
         self.claims_added += 1
 
-    def _supersede(self, same: list[Claim], claim: Claim) -> None:
+    def _supersede(self, same: list[PlannedClaim], claim: PlannedClaim) -> None:
         """The newest claim on a subject stands; earlier ones point at it (as the calendar
         records a claim: a new newest one takes over every pointer, an older one points at the
         newest and changes nothing else)."""
@@ -244,6 +254,6 @@ class Planner:
         same.append(claim)
 
 
-def _require_date_if_confirmed(launch: Launch) -> None:
+def _require_date_if_confirmed(launch: PlannedLaunch) -> None:
     if launch.status is LaunchStatus.CONFIRMED and launch.window is None:
         raise InvalidInput("A confirmed launch needs a date; give one, or change its status first.")

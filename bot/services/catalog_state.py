@@ -19,38 +19,38 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(eq=False, slots=True)
-class Brand:
+class PlannedBrand:
     id: int | None
     name: str
     key: str
 
 
 @dataclass(eq=False, slots=True)
-class Device:
+class PlannedDevice:
     id: int | None
     name: str
     key: str
-    brand: Brand
+    brand: PlannedBrand
     is_series: bool
 
 
 @dataclass(eq=False, slots=True)
-class Alias:
-    device: Device
+class PlannedAlias:
+    device: PlannedDevice
     alias: str
     key: str
     id: int | None = None
 
 
 @dataclass(eq=False, slots=True)
-class Claim:
+class PlannedClaim:
     id: int | None
-    launch: Launch
+    launch: PlannedLaunch
     order: tuple[Any, ...]
     """(seen_at, 0, id) when stored, (seen_at, 1, sequence) when new: the calendar's order."""
     stored: int | None = None
     """A stored claim's superseded_by_id as read."""
-    pointer: Claim | None = None
+    pointer: PlannedClaim | None = None
     """What the claim is superseded by after the import (stored claims: when ``moved``)."""
     moved: bool = False
     prepared: PreparedClaim | None = None
@@ -59,9 +59,9 @@ class Claim:
 
 
 @dataclass(eq=False, slots=True)
-class Launch:
+class PlannedLaunch:
     id: int | None
-    device: Device
+    device: PlannedDevice
     region: str
     region_key: str
     kind: LaunchKind
@@ -72,7 +72,7 @@ class Launch:
     livestream_url: str | None
     partner: str | None
     note: str | None
-    subjects: dict[tuple[Any, ...], list[Claim]] = field(default_factory=dict)
+    subjects: dict[tuple[Any, ...], list[PlannedClaim]] = field(default_factory=dict)
     """Its claims by subject: the date, or one feature (by key)."""
     keys: set[ClaimKey] = field(default_factory=set)
 
@@ -90,9 +90,9 @@ class Launch:
 
 
 @dataclass(frozen=True, slots=True)
-class Audit:
+class PlannedAudit:
     entity: str
-    target: Launch | Claim
+    target: PlannedLaunch | PlannedClaim
     action: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None
@@ -103,11 +103,11 @@ class Chunk:
     """What the entries of one chunk create and change, in the order the calendar would."""
 
     entries: int = 0
-    brands: list[Brand] = field(default_factory=list)
-    devices: list[Device] = field(default_factory=list)
-    series: list[Device] = field(default_factory=list)
-    aliases: list[Alias] = field(default_factory=list)
-    launches: list[Launch] = field(default_factory=list)
-    changed: list[Launch] = field(default_factory=list)
-    claims: list[Claim] = field(default_factory=list)
-    audits: list[Audit] = field(default_factory=list)
+    brands: list[PlannedBrand] = field(default_factory=list)
+    devices: list[PlannedDevice] = field(default_factory=list)
+    series: list[PlannedDevice] = field(default_factory=list)
+    aliases: list[PlannedAlias] = field(default_factory=list)
+    launches: list[PlannedLaunch] = field(default_factory=list)
+    changed: list[PlannedLaunch] = field(default_factory=list)
+    claims: list[PlannedClaim] = field(default_factory=list)
+    audits: list[PlannedAudit] = field(default_factory=list)
