@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.e2e.calendar_helpers import button_id, launch_id_of
+from tests.e2e.calendar_helpers import button_id, launch_id_of, seed_launches
 from tests.e2e.harness import RunningBot, Server
 from tests.emulator import CallbackRecord, Emulator, Member
 
@@ -153,8 +153,6 @@ async def test_every_command_stays_within_its_database_budget(
 async def test_turning_a_page_is_one_read(
     emu: Emulator, server: Server, bot: RunningBot, tally: Tally, db_url: str
 ) -> None:
-    from tests.e2e.calendar_helpers import seed_launches
-
     await seed_launches(db_url, server.guild.id, 45)
     first = await emu.invoke_slash(server.guild, server.member, "launch", subcommand="upcoming")
     message = (await first.wait_response()).message
