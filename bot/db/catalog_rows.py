@@ -200,7 +200,7 @@ async def plan_once(conn: AsyncConnection) -> None:
 
 async def write_lock(conn: AsyncConnection, seen_version: int | None) -> bool:
     """Takes SQLite's write lock now; False if another connection committed since
-    ``seen_version`` was read (what was read may be stale: roll back and start over)."""
+    ``seen_version`` was read (what was read may be stale: the caller reads it again)."""
     if conn.dialect.name != "sqlite":
         return True
     await conn.exec_driver_sql("BEGIN IMMEDIATE")

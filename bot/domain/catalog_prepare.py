@@ -18,6 +18,7 @@ from bot.domain.inputs import NewClaim, NewLaunch
 from bot.domain.text import (
     NAME_MAX,
     REGION_MAX,
+    check_alias_count,
     check_confidence,
     clean_name,
     clean_text,
@@ -26,7 +27,6 @@ from bot.domain.text import (
 )
 from bot.domain.vocabulary import ClaimSubject, FeaturePresence, Precision
 
-MAX_ALIASES = 20
 ClaimKey = tuple[Any, ...]
 """What makes two claims the same claim: re-importing a file adds none twice."""
 
@@ -119,8 +119,7 @@ def _entry(index: int, entry: CatalogEntry, dates: Dates) -> PreparedEntry:
     new = entry.launch
     device = clean_name(new.device, "device name")
     brand = clean_name(new.brand, "brand")
-    if len(new.aliases) > MAX_ALIASES:
-        raise InvalidInput(f"A device can have at most {MAX_ALIASES} aliases.")
+    check_alias_count(len(new.aliases))
     aliases = []
     for alias in new.aliases:
         clean = clean_name(alias, "alias")

@@ -14,6 +14,7 @@ TEXT_MAX = 500
 URL_MAX = 500
 ZONE_MAX = 64
 CONFIDENCE_MAX = 100
+MAX_ALIASES = 20
 _SPACES = re.compile(r"\s+")
 
 
@@ -92,6 +93,11 @@ def clean_url(value: str | None, field: str = "URL") -> str | None:
             "spaces, quotes or angle brackets, for example https://www.mi.com/global/."
         )
     return url
+
+
+def check_alias_count(count: int) -> None:
+    if count > MAX_ALIASES:
+        raise InvalidInput(f"A device can have at most {MAX_ALIASES} aliases.")
 
 
 def check_confidence(value: int | None) -> int | None:

@@ -177,7 +177,7 @@ class CalendarService:
 
     async def require_editor(self, guild_id: int, actor: Actor) -> None:
         if actor.member is None:
-            return
+            return  # the command line: no need to read the settings
         async with reading(self._sessions) as session:
             settings = await load_guild_settings(session, guild_id, self._defaults)
         require_editor(actor.member, settings.editor_role_id)

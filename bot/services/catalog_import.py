@@ -148,8 +148,7 @@ class _Import:
     async def _settings(self, session: AsyncSession) -> GuildSettingsRecord:
         """The server's settings; a member must be allowed to edit launches."""
         settings = await load_guild_settings(session, self.guild_id, self.defaults)
-        if self.actor.member is not None:
-            require_editor(self.actor.member, settings.editor_role_id)
+        require_editor(self.actor.member, settings.editor_role_id)
         return settings
 
     async def _read(

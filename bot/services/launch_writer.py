@@ -29,6 +29,7 @@ from bot.domain.snapshots import claim_snapshot, launch_snapshot
 from bot.domain.text import (
     NAME_MAX,
     REGION_MAX,
+    check_alias_count,
     check_confidence,
     clean_name,
     clean_text,
@@ -43,8 +44,6 @@ from bot.domain.vocabulary import (
     Precision,
     SourceKind,
 )
-
-MAX_ALIASES = 20
 
 
 class LaunchWriter:
@@ -70,7 +69,7 @@ class LaunchWriter:
 
     async def require_editor(self) -> None:
         """Members need the editor permission; the command line may do anything."""
-        if self.actor.member is not None:
+        if self.actor.member is not None:  # the command line needs no settings read
             require_editor(self.actor.member, (await self.settings()).editor_role_id)
 
     # reading inside the transaction ------------------------------------------------------------
@@ -129,8 +128,7 @@ class LaunchWriter:
         return device, brand_row, None
 
     async def _add_aliases(self, device: Device, aliases: tuple[str, ...]) -> tuple[str, ...]:
-        if len(aliases) > MAX_ALIASES:
-            raise InvalidInput(f"A device can have at most {MAX_ALIASES} aliases.")
+        check_alias_count(len(aliases))
         added: list[str] = []
         for alias in aliases:
             clean = clean_name(alias, "alias")

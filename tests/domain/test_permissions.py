@@ -28,3 +28,8 @@ def test_refusals_say_what_is_needed() -> None:
     with pytest.raises(NotAllowed, match="Manage Server"):
         require_manager(member(events=True))
     require_manager(member(guild=True))
+
+
+def test_the_command_line_may_edit_without_member_facts() -> None:
+    require_editor(None, 42)
+    require_editor(None, None)
