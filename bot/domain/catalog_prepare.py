@@ -12,8 +12,9 @@ from datetime import datetime
 from typing import Any
 
 from bot.domain.catalog import CatalogEntry
+from bot.domain.claim_fields import claim_fields
 from bot.domain.dates import DateWindow, canonical_zone_name, parse_date
-from bot.domain.errors import CatalogError, DomainError, InvalidInput
+from bot.domain.errors import CatalogError, DomainError
 from bot.domain.inputs import NewClaim, NewLaunch
 from bot.domain.text import (
     NAME_MAX,
@@ -156,25 +157,12 @@ def _claim(claim: NewClaim, dates: Dates) -> PreparedClaim:
     if claim.seen_at is None:
         raise CatalogError("every imported claim needs seen_at, so that re-importing is safe.")
     keyed = dates.parse(claim.date, claim.timezone or "UTC") if claim.date else None
-    source_url = clean_url(claim.source_url)  # the same as for "source URL", bar the message
-    author = clean_text(claim.author, "author", NAME_MAX)
+    f = claim_fields(claim, dates.parse)
     key = claim_key(
-        claim.subject, span(keyed), claim.feature, claim.present, source_url, author, claim.seen_at
-    )
-    statement = clean_text(claim.statement, "statement")
-    confidence = check_confidence(claim.confidence)
-    zone = window = feature = feature_key = None
-    if claim.subject is ClaimSubject.DATE:
-        if not claim.date:
-            raise InvalidInput("A date claim needs a date.")
-        if claim.timezone:
-            zone = canonical_zone_name(claim.timezone)
-            window = dates.parse(claim.date, zone)
-    else:
-        if not claim.feature or claim.present is None:
-            raise InvalidInput("A feature claim needs the feature and whether it is present.")
-        feature = clean_name(claim.feature, "feature")
-        feature_key = name_key(feature)
+        claim.subject, span(keyed), claim.feature, claim.present, f.source_url, f.author,
+        claim.seen_at,
+    )  # fmt: skip
     return PreparedClaim(
-        claim, key, statement, source_url, author, confidence, zone, window, feature, feature_key
-    )
+        claim, key, f.statement, f.source_url, f.author, f.confidence, f.zone, f.window,
+        f.feature, f.feature_key,
+    )  # fmt: skip

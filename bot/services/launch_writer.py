@@ -18,6 +18,7 @@ from bot.db import launch_queries as q
 from bot.db.launch_rows import LaunchRow, aliases_of, claim_record, launch_record
 from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch
 from bot.db.settings_rows import load_guild_settings
+from bot.domain.claim_fields import claim_fields
 from bot.domain.clock import Clock
 from bot.domain.dates import DateWindow, canonical_zone_name, parse_date, render_date
 from bot.domain.errors import ClaimNotFound, InvalidInput, InvalidTransition, LaunchNotFound
@@ -372,32 +373,28 @@ class LaunchWriter:
 def _claim_row(
     guild_id: int, launch: Launch, new: NewClaim, actor: int | None, now: datetime
 ) -> Claim:
+    fields = claim_fields(new)
     row = Claim(
         guild_id=guild_id,
         launch_id=launch.id,
         subject=new.subject,
         source_kind=new.source_kind,
-        statement=clean_text(new.statement, "statement"),
-        source_url=clean_url(new.source_url, "source URL"),
-        author=clean_text(new.author, "author", NAME_MAX),
+        statement=fields.statement,
+        source_url=fields.source_url,
+        author=fields.author,
         seen_at=new.seen_at or now,
         recorded_by=actor,
-        confidence=check_confidence(new.confidence),
+        confidence=fields.confidence,
         created_at=now,
+        feature=fields.feature,
+        feature_key=fields.feature_key,
+        present=new.present if new.subject is ClaimSubject.FEATURE else None,
     )
     if new.subject is ClaimSubject.DATE:
-        if not new.date:
-            raise InvalidInput("A date claim needs a date.")
-        zone = canonical_zone_name(new.timezone) if new.timezone else launch.timezone
-        window = parse_date(new.date, default_tz=zone)
+        assert new.date is not None  # claim_fields refuses a date claim without one
+        window = fields.window or parse_date(new.date, default_tz=launch.timezone)
         row.window_start, row.window_end = window.start, window.end
         row.precision, row.timezone = window.precision, window.tz
-    else:
-        if not new.feature or new.present is None:
-            raise InvalidInput("A feature claim needs the feature and whether it is present.")
-        row.feature = clean_name(new.feature, "feature")
-        row.feature_key = name_key(row.feature)
-        row.present = new.present
     if row.seen_at > now:
         raise InvalidInput("A claim cannot have been seen in the future.")
     return row
