@@ -17,7 +17,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	@touch $@ $(VENV)/.installed-run
 
+# Without a token, `launchbot run` explains how to get one, before a database is created.
 run: $(VENV)/.installed-run
+	@test -n "$$(printf '%s' "$$DISCORD_TOKEN" | tr -d '[:space:]')" || exec $(BIN)/launchbot run
 	$(BIN)/launchbot db upgrade
 	$(BIN)/launchbot run
 
@@ -44,6 +46,7 @@ bench: $(VENV)/.installed-test
 	$(if $(PG),$(BIN)/python -m benchmarks.memory --launches $(LAUNCHES) --backend postgresql --pg '$(PG)')
 	$(BIN)/python -m benchmarks.catalog_import
 	$(if $(PG),$(BIN)/python -m benchmarks.catalog_import --url '$(PG)')
+	$(BIN)/python -m benchmarks.scheduled_posts
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -10,8 +10,9 @@ is measured in the same run: the very rows the import wrote, read back and inser
 the driver's own executemany (aiosqlite or asyncpg, no SQLAlchemy) into scratch tables with the
 same columns but no indexes or constraints. The ratio is import time over floor time.
 
-On SQLite it also measures how long a bot-style write (one small ORM transaction adding a
-brand, from another process, every 20 ms) waits while a 10,000-launch import runs.
+On SQLite it also prints how long the import held the write lock (from taking it to the end of
+its transaction), and measures how long a bot-style write (one small ORM transaction adding a
+brand, from another process, every 20 ms) waits while an import of each size runs.
 --large adds N = 100,000.
 """
 
@@ -36,7 +37,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import builtin_guild_defaults
-from bot.db import migrate
+from bot.db import catalog_rows, migrate
+from bot.db.catalog_staging import Staging
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Brand, Claim
 from bot.domain.catalog import CatalogEntry, parse_catalog
@@ -127,6 +129,30 @@ def _dsn(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+class LockWatch:
+    """SQLite: when the import last took the write lock, and when its transaction had ended
+    (the staging tables are dropped right after)."""
+
+    def __init__(self) -> None:
+        self.taken = self.ended = 0.0
+        lock, close = catalog_rows.write_lock, Staging.close
+
+        async def write_lock(*args: Any) -> bool:
+            unchanged = await lock(*args)
+            self.taken = time.perf_counter()
+            return unchanged
+
+        async def closing(staging: Staging) -> None:
+            self.ended = time.perf_counter()
+            await close(staging)
+
+        catalog_rows.write_lock = write_lock  # type: ignore[assignment]
+        Staging.close = closing  # type: ignore[method-assign]
+
+    def held(self) -> float:
+        return self.ended - self.taken
+
+
 async def timed_import(engine: AsyncEngine, entries: list[CatalogEntry]) -> float:
     calendar = CalendarService(
         create_session_factory(engine), lambda: NOW, builtin_guild_defaults()
@@ -138,10 +164,11 @@ async def timed_import(engine: AsyncEngine, entries: list[CatalogEntry]) -> floa
     return elapsed
 
 
-async def raw_floor(url: str) -> tuple[float, float, int]:
+async def raw_floor(url: str) -> tuple[float, float, float | None, int]:
     """Seconds to insert the import's own rows again with the bare driver (aiosqlite or asyncpg,
     no SQLAlchemy, one executemany per table): into scratch tables with the same columns but no
-    index or constraint, and into the real tables, emptied first. And how many rows."""
+    index or constraint, and into the real tables, emptied first; on PostgreSQL also with one
+    COPY per table into the real tables. And how many rows."""
     sqlite = url.startswith("sqlite")
     if sqlite:
         raw: Any = await aiosqlite.connect(make_url(url).database or "")
@@ -186,8 +213,16 @@ async def raw_floor(url: str) -> tuple[float, float, int]:
     else:
         await raw.execute(f"TRUNCATE {', '.join(TABLES)}")
     real = await insert_all("")
+    copied = None
+    if not sqlite:
+        await raw.execute(f"TRUNCATE {', '.join(TABLES)}")
+        started = time.perf_counter()
+        async with raw.transaction():
+            for name in TABLES:
+                await raw.copy_records_to_table(name, records=rows[name])
+        copied = time.perf_counter() - started
     await raw.close()
-    return bare, real, sum(len(r) for r in rows.values())
+    return bare, real, copied, sum(len(r) for r in rows.values())
 
 
 def _writer(url: str, stop: Any, results: Any) -> None:
@@ -213,7 +248,7 @@ def _writer(url: str, stop: Any, results: Any) -> None:
     asyncio.run(run())
 
 
-async def concurrent_wait(count: int) -> None:
+async def concurrent_wait(count: int, lock: LockWatch) -> None:
     entries = catalog(count)
     async with fresh_database(None, "wait") as url:
         engine = create_engine(url)
@@ -230,14 +265,16 @@ async def concurrent_wait(count: int) -> None:
         await engine.dispose()
     waits.sort()
     print(
-        f"sqlite: concurrent bot write during a {count:,}-launch import ({elapsed:.2f} s): "
-        f"{len(waits)} writes, max wait {waits[-1] * 1000:.0f} ms, "
-        f"median {waits[len(waits) // 2] * 1000:.1f} ms, {failures} failed"
+        f"sqlite: concurrent bot write during a {count:,}-launch import ({elapsed:.2f} s, write "
+        f"lock held {lock.held():.2f} s): {len(waits)} writes, max wait "
+        f"{waits[-1] * 1000:.0f} ms, median {waits[len(waits) // 2] * 1000:.1f} ms, "
+        f"{failures} failed"
     )
 
 
 async def main(sizes: list[int], server: str | None, wait: bool) -> None:
     backend = "postgresql" if server else "sqlite"
+    lock = LockWatch()
     async with fresh_database(server, "warmup") as url:  # the process's one-time costs
         engine = create_engine(url)
         await migrate.upgrade(engine)
@@ -252,16 +289,24 @@ async def main(sizes: list[int], server: str | None, wait: bool) -> None:
             await migrate.upgrade(engine)
             elapsed = await timed_import(engine, entries)
             await engine.dispose()
-            bare, real, rows = await raw_floor(url)
+            bare, real, copied, rows = await raw_floor(url)
         print(
             f"{backend}: {count:>8,} launches ({rows:,} rows)  import {elapsed:6.2f} s = "
             f"{count / elapsed:6,.0f}/s | floor, scratch tables {bare:5.2f} s = "
             f"{count / bare:6,.0f}/s, ratio {elapsed / bare:4.1f} | floor, real tables "
             f"{real:5.2f} s = {count / real:6,.0f}/s, ratio {elapsed / real:4.1f} "
             f"| parsing the file {parsed:.2f} s"
+            + (f" | write lock held {lock.held():.2f} s" if server is None else "")
+            + (
+                f" | floor, COPY into real tables {copied:5.2f} s = {count / copied:6,.0f}/s, "
+                f"ratio {elapsed / copied:4.1f}"
+                if copied
+                else ""
+            )
         )
     if wait and server is None:
-        await concurrent_wait(10_000)
+        for count in sizes:
+            await concurrent_wait(count, lock)
 
 
 if __name__ == "__main__":
@@ -269,7 +314,7 @@ if __name__ == "__main__":
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000])
     parser.add_argument("--large", action="store_true", help="add N = 100,000")
     parser.add_argument("--url", help="a PostgreSQL server (its databases are left alone)")
-    parser.add_argument("--no-wait", action="store_true", help="skip the concurrent-write run")
+    parser.add_argument("--no-wait", action="store_true", help="skip the concurrent-write runs")
     args = parser.parse_args()
     sizes = args.sizes + ([100_000] if args.large else [])
     asyncio.run(main(sizes, args.url, not args.no_wait))

@@ -11,9 +11,8 @@ Runs exactly what `launchbot run` runs (bot.cli.main), plus:
 * SIGUSR2: the same after stopping every live view (what discord.py does when a view times out)
   and emptying the message cache, to measure what they held.
 
-Optional experiments, without touching the bot's code: MEMBOT_PAGE_TIMEOUT=seconds replaces
-bot.ui.paginator.PAGE_TIMEOUT; MEMBOT_CLIENT_OPTIONS='{"max_messages": null}' adds discord.py
-client options.
+Optional experiment, without touching the bot's code: MEMBOT_CLIENT_OPTIONS='{"max_messages":
+null}' adds discord.py client options.
 """
 
 from __future__ import annotations
@@ -31,11 +30,10 @@ from typing import Any
 
 from bot.app.runner import BotApp
 from bot.cli.main import main as launchbot_main
-from bot.ui import paginator
 
 TOP = 25
 WATCH = (
-    "bot.ui.paginator.CalendarPaginator",
+    "discord.ui.view.View",
     "discord.interactions.Interaction",
     "discord.interactions.InteractionMessage",
     "discord.message.Message",
@@ -166,8 +164,6 @@ class Probe:
 
 
 def _patch(out: Path) -> None:
-    if "MEMBOT_PAGE_TIMEOUT" in os.environ:
-        paginator.PAGE_TIMEOUT = float(os.environ["MEMBOT_PAGE_TIMEOUT"])
     extra = json.loads(os.environ.get("MEMBOT_CLIENT_OPTIONS", "{}"))
     original_init = BotApp.__init__
     original_install = BotApp.install_signal_handlers

@@ -1,7 +1,7 @@
 """The bot's memory: RSS idle and after N mixed interactions, in a real `launchbot run` process.
 
     .venv/bin/python -m benchmarks.memory [--backend sqlite|postgresql] [--launches 10000]
-        [--steps 500,1000,2000,3000] [--diagnose] [--page-timeout S] [--client-option K=V]
+        [--steps 500,1000,2000,3000] [--diagnose] [--client-option K=V]
 
 The emulator and this driver run here; the bot runs as a subprocess (`.venv/bin/launchbot run`,
 or `python -m benchmarks.membot`, the same plus a probe, for --diagnose and the experiments), so
@@ -51,13 +51,11 @@ class BotProcess:
         cls, emu: Emulator, url: str, args: argparse.Namespace, work: Path
     ) -> BotProcess:
         extra = {"MEMBOT_OUT": str(work)}
-        if args.page_timeout is not None:
-            extra["MEMBOT_PAGE_TIMEOUT"] = str(args.page_timeout)
         if args.client_option:
             options = {k: json.loads(v) for k, v in (o.split("=", 1) for o in args.client_option)}
             extra["MEMBOT_CLIENT_OPTIONS"] = json.dumps(options)
         extra.update(o.split("=", 1) for o in args.env)
-        wrapped = args.diagnose or args.page_timeout is not None or args.client_option
+        wrapped = args.diagnose or args.client_option
         if args.diagnose:
             extra["MEMBOT_TRACEMALLOC"] = str(args.tracemalloc)
         command = (
@@ -286,7 +284,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4, help="interactions in flight")
     parser.add_argument("--diagnose", action="store_true", help="probe objects and tracemalloc")
     parser.add_argument("--tracemalloc", type=int, default=8, help="frames kept (--diagnose)")
-    parser.add_argument("--page-timeout", type=float, help="experiment: paginator timeout (s)")
     parser.add_argument(
         "--client-option",
         action="append",

@@ -131,6 +131,26 @@ def _digest_time(raw: str) -> str:
         raise ValueError("a 24-hour time HH:MM, e.g. 09:00") from None
 
 
+def _sweep_seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.05 <= value <= 60:
+        raise ValueError("seconds between 0.05 and 60, e.g. 5")
+    return value
+
+
+def _lease_seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 1 <= value <= 3600:
+        raise ValueError("seconds between 1 and 3600, e.g. 120")
+    return value
+
+
 @dataclass(frozen=True)
 class Spec:
     """One setting: its key in config.toml, its environment variable, and its default (the only
@@ -153,9 +173,11 @@ SPECS: tuple[Spec, ...] = (
     Spec("logging.level", "LAUNCHBOT_LOG_LEVEL", "INFO", _log_level),
     Spec("logging.format", "LAUNCHBOT_LOG_FORMAT", "text", _log_format),
     Spec("defaults.timezone", "LAUNCHBOT_DEFAULT_TIMEZONE", "UTC", _timezone),
-    Spec("defaults.reminder_offsets", "LAUNCHBOT_DEFAULT_REMINDER_OFFSETS", "1d, 1h", _offsets),
+    Spec("defaults.reminder_offsets", "LAUNCHBOT_DEFAULT_REMINDER_OFFSETS", "7d, 1d, 1h", _offsets),
     Spec("defaults.digest_day", "LAUNCHBOT_DEFAULT_DIGEST_DAY", "mon", _digest_day),
     Spec("defaults.digest_time", "LAUNCHBOT_DEFAULT_DIGEST_TIME", "09:00", _digest_time),
+    Spec("posts.sweep_seconds", "LAUNCHBOT_POSTS_SWEEP_SECONDS", "5", _sweep_seconds),
+    Spec("posts.lease_seconds", "LAUNCHBOT_POSTS_LEASE_SECONDS", "120", _lease_seconds),
 )  # fmt: skip
 
 
@@ -171,6 +193,8 @@ class Settings:
     default_reminder_offsets: str
     default_digest_day: str
     default_digest_time: str
+    posts_sweep_seconds: float
+    posts_lease_seconds: float
     token: Secret | None = field(default=None, repr=False)
     config_path: Path | None = None
 
@@ -257,6 +281,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         default_reminder_offsets=values["defaults.reminder_offsets"],
         default_digest_day=values["defaults.digest_day"],
         default_digest_time=values["defaults.digest_time"],
+        posts_sweep_seconds=values["posts.sweep_seconds"],
+        posts_lease_seconds=values["posts.lease_seconds"],
         token=Secret(token) if token else None,
         config_path=config_path,
     )

@@ -4,29 +4,34 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
+# Interaction tokens let anyone answer as the bot for 15 minutes: discord.py logs them at DEBUG
+# in callback and webhook URLs and in the gateway payloads it receives.
+_INTERACTION_TOKENS = re.compile(
+    r"""(?P<keep>/(?:interactions|webhooks)/\d+/|['"]token['"]:\s*['"])[^/\s'"?]+"""
+)
+
 
 class RedactFilter(logging.Filter):
-    """Replaces every occurrence of the given secrets in a record's final message."""
+    """Replaces the given secrets, and every interaction token, in a record's final message."""
 
     def __init__(self, secrets: list[str]) -> None:
         super().__init__()
         self._secrets = [s for s in secrets if s]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
-        message = record.getMessage()
+    def redact(self, text: str) -> str:
         for secret in self._secrets:
-            message = message.replace(secret, "[redacted]")
-        record.msg, record.args = message, None
+            text = text.replace(secret, "[redacted]")
+        return _INTERACTION_TOKENS.sub(r"\g<keep>[redacted]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.redact(record.getMessage()), None
         if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
-            for secret in self._secrets:
-                text = text.replace(secret, "[redacted]")
-            record.exc_text, record.exc_info = text, None
+            record.exc_text, record.exc_info = self.redact(text), None
         return True
 
 

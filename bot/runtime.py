@@ -10,10 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, create_session_factory
+from bot.db.sqlite_file import sqlite_path
 from bot.domain.clock import Clock, utc_now
+from bot.domain.errors import StorageUnavailable
 from bot.services.bot_state import BotStateService
 from bot.services.calendar import CalendarService
+from bot.services.deliveries import DeliveryService
 from bot.services.settings import SettingsService
+from bot.services.subscriptions import PendingNotices, SubscriptionService
+
+UPGRADE_HINT = "run `launchbot db upgrade` (or `make run`, which does it for you)"
 
 
 class SchemaOutOfDate(Exception):
@@ -32,13 +38,19 @@ class Runtime:
     calendar: CalendarService
     guild_settings: SettingsService
     bot_state: BotStateService
+    deliveries: DeliveryService
     clock: Clock
+    subscriptions: SubscriptionService
 
     @classmethod
-    def create(cls, settings: Settings, clock: Clock = utc_now) -> Runtime:
-        engine = create_engine(settings.database_url)
+    def create(
+        cls, settings: Settings, clock: Clock = utc_now, *, create_database: bool = False
+    ) -> Runtime:
+        """Only ``create_database`` (``launchbot db upgrade``) may create a SQLite file."""
+        engine = create_engine(settings.database_url, create=create_database)
         sessions = create_session_factory(engine)
         defaults = settings.guild_defaults()
+        notices = PendingNotices()
         return cls(
             settings=settings,
             engine=engine,
@@ -46,21 +58,25 @@ class Runtime:
             calendar=CalendarService(sessions, clock, defaults),
             guild_settings=SettingsService(sessions, clock, defaults),
             bot_state=BotStateService(sessions, clock),
+            deliveries=DeliveryService(sessions, clock, defaults, notices),
             clock=clock,
+            subscriptions=SubscriptionService(sessions, clock, notices),
         )
 
     async def require_current_schema(self) -> None:
         """Raises ``SchemaOutOfDate``, or ``DatabaseUnavailable`` when it cannot even look."""
+        path = sqlite_path(self.settings.database_url)
+        if path is not None and not path.exists():
+            raise SchemaOutOfDate(f"the database file {path} does not exist: {UPGRADE_HINT}")
         try:
             current = await migrate.current_revision(self.engine)
-        except (OSError, SQLAlchemyError) as exc:
+        except (OSError, SQLAlchemyError, StorageUnavailable) as exc:
             raise DatabaseUnavailable(str(exc)) from exc
         head = migrate.head_revision()
         if current != head:
             state = "empty" if current is None else f"at revision {current}"
             raise SchemaOutOfDate(
-                f"the database is {state} but this version needs {head}: "
-                "run `launchbot db upgrade` (or `make run`, which does it for you)"
+                f"the database is {state} but this version needs {head}: {UPGRADE_HINT}"
             )
 
     async def close(self) -> None:

@@ -3,28 +3,18 @@
 from __future__ import annotations
 
 import math
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.utils import format_dt
 
 from bot import __version__
+from bot.domain.vocabulary import PostState
 
 if TYPE_CHECKING:
     from bot.app.launch_bot import LaunchBot
-
-
-def _duration(delta: timedelta) -> str:
-    seconds = int(delta.total_seconds())
-    days, seconds = divmod(seconds, 86400)
-    hours, seconds = divmod(seconds, 3600)
-    minutes, seconds = divmod(seconds, 60)
-    parts = [f"{days}d"] if days else []
-    parts += [f"{hours}h"] if days or hours else []
-    parts += [f"{minutes}m", f"{seconds}s"] if not days else [f"{minutes}m"]
-    return " ".join(parts)
 
 
 class About(commands.Cog):
@@ -32,6 +22,8 @@ class About(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="about", description="Version, uptime and health of launchbot")
+    @app_commands.guild_install()
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
     async def about(self, interaction: discord.Interaction) -> None:
         bot = self.bot
         latency = "n/a" if math.isnan(bot.latency) else f"{bot.latency * 1000:.0f} ms"
@@ -41,13 +33,14 @@ class About(commands.Cog):
             colour=discord.Colour.blurple(),
         )
         embed.add_field(name="Version", value=__version__)
-        embed.add_field(name="Uptime", value=_duration(bot.clock() - bot.started_at))
+        embed.add_field(name="Started", value=format_dt(bot.started_at, "R"))
         embed.add_field(name="Database", value=bot.settings.backend)
         embed.add_field(name="Gateway latency", value=latency)
         if interaction.guild_id is not None:
             launches = await bot.runtime.calendar.count(interaction.guild_id)
             embed.add_field(name="Launches in this server", value=str(launches))
-            embed.add_field(name="Pending posts", value="none (scheduled posts are not built yet)")
+            counts = await bot.runtime.deliveries.counts(interaction.guild_id)
+            embed.add_field(name="Pending posts", value=str(counts.get(PostState.PENDING, 0)))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 

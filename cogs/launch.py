@@ -9,16 +9,17 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import limits
-from bot.domain.calendar_query import PageRequest, UpcomingFilter
+from bot.app.replies import DEFERS_PUBLIC, reply
 from bot.domain.catalog import bundled_catalog_path, load_catalog
 from bot.domain.errors import InvalidInput
 from bot.domain.inputs import UNSET, LaunchEdit, NewClaim, NewLaunch, Unset
-from bot.domain.periods import WINDOWS, window_bounds
-from bot.domain.records import LaunchChange, Page
-from bot.domain.text import CONFIDENCE_MAX, NAME_MAX, source_name_from
+from bot.domain.periods import WINDOWS
+from bot.domain.records import LaunchChange
+from bot.domain.text import CONFIDENCE_MAX, NAME_MAX, name_key, source_name_from
 from bot.domain.vocabulary import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
 from bot.render.launch_card import launch_card
-from bot.render.lists import PAGE_SIZE, history_embed, upcoming_page
+from bot.render.lists import history_embed
+from bot.render.user_text import escape_user_text
 from bot.services.catalog_import import import_catalog
 from bot.ui.context import (
     NO_PINGS,
@@ -30,7 +31,10 @@ from bot.ui.context import (
     launch_autocomplete,
     launch_id_from,
 )
-from bot.ui.paginator import CalendarPaginator
+from bot.ui.option_checks import check_options
+from bot.ui.page_ids import ListingFilters, TextFilter
+from bot.ui.paginator import DEFAULT_TITLE, PageTurnButton, first_page
+from bot.ui.remind_button import remind_me
 from bot.ui.remove_button import RemoveLaunchButton, remove_prompt
 from bot.ui.zone_choices import zone_autocomplete
 
@@ -49,6 +53,20 @@ def _changed(name: str, value: T | None, clear: str | None) -> T | Unset | None:
     if clear == name:
         return None
     return UNSET if value is None else value
+
+
+def _official(
+    date: str, timezone: str | None, source_url: str | None, author: str | None
+) -> NewClaim:
+    """The brand's own word on the date (the author defaults to the brand)."""
+    return NewClaim(
+        subject=ClaimSubject.DATE,
+        source_kind=SourceKind.OFFICIAL,
+        date=date,
+        timezone=timezone,
+        source_url=source_url,
+        author=author,
+    )
 
 
 def _source_needs_date(url: str | None, author: str | None, date: str | None) -> None:
@@ -75,23 +93,35 @@ def _source(
     )
 
 
+# Readers' and editors' subcommands share /launch so members find everything under one name;
+# the bot's own permission checks decide who may change what (docs/server-admins.md).
+@app_commands.guild_only()
+@app_commands.guild_install()
 class Launches(commands.GroupCog, name="launch", description="The launch calendar"):
     def __init__(self, bot: LaunchBot) -> None:
         self.bot = bot
         super().__init__()
 
+    def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        check_options(interaction)  # before discord.py converts them: every value is user input
+        return True
+
     async def _show_change(
         self, interaction: discord.Interaction, change: LaunchChange, verb: str
     ) -> None:
         assert change.after is not None
-        await interaction.response.send_message(
-            f"{verb} **{discord.utils.escape_markdown(change.after.title)}**.",
+        await reply(
+            interaction,
+            f"{verb} **{escape_user_text(change.after.title)}**.",
             embed=launch_card(change.after, change.claims),
+            view=remind_me(change.after.guild_id, change.after.id),
             allowed_mentions=NO_PINGS,
         )
         await self.bot.announcer.after_change(interaction, change)
 
-    @app_commands.command(name="add", description="Add a launch to the calendar")
+    @app_commands.command(
+        name="add", description="Add a launch to the calendar", extras=DEFERS_PUBLIC
+    )
     @app_commands.describe(
         device="Device or series, e.g. Xiaomi 12",
         brand="Brand, e.g. Xiaomi",
@@ -142,9 +172,11 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         change = await self.bot.runtime.calendar.add(guild_id, actor_of(interaction), new, source)
         await self._show_change(interaction, change, "Added")
 
-    @app_commands.command(name="edit", description="Change details of a launch")
+    @app_commands.command(
+        name="edit", description="Change details of a launch", extras=DEFERS_PUBLIC
+    )
     @app_commands.describe(launch=LAUNCH, date=DATE, timezone=ZONE, clear="Remove one detail")
-    @app_commands.autocomplete(launch=launch_autocomplete)
+    @app_commands.autocomplete(launch=launch_autocomplete, timezone=zone_autocomplete)
     @app_commands.choices(clear=[app_commands.Choice(name=n, value=n) for n in CLEARABLE])
     async def edit(
         self,
@@ -172,16 +204,44 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
             note=_changed("note", note, clear),
         )
         if edit == LaunchEdit():
-            await interaction.response.send_message(
-                "Nothing to change: give at least one option.", ephemeral=True
-            )
+            await reply(interaction, "Nothing to change: give at least one option.", ephemeral=True)
             return
         change = await self.bot.runtime.calendar.edit(
             guild_id, actor_of(interaction), launch_id_from(launch), edit
         )
         await self._show_change(interaction, change, "Updated")
 
-    @app_commands.command(name="confirm", description="Record the official date")
+    @app_commands.command(
+        name="tease", description="Mark a launch as teased by its brand", extras=DEFERS_PUBLIC
+    )
+    @app_commands.describe(
+        launch=LAUNCH,
+        date="The teased date, if the teaser gives one",
+        timezone=ZONE,
+        source_url="The teaser",
+        author="Who posted the teaser (default: the brand)",
+    )
+    @app_commands.autocomplete(launch=launch_autocomplete, timezone=zone_autocomplete)
+    async def tease(
+        self,
+        interaction: discord.Interaction,
+        launch: str,
+        date: str | None = None,
+        timezone: str | None = None,
+        source_url: str | None = None,
+        author: str | None = None,
+    ) -> None:
+        _source_needs_date(source_url, author, date)
+        source = _official(date, timezone, source_url, author) if date else None
+        change = await self.bot.runtime.calendar.tease(
+            guild_id_of(interaction), actor_of(interaction), launch_id_from(launch), date, source,
+            timezone,
+        )  # fmt: skip
+        await self._show_change(interaction, change, "Teased:")
+
+    @app_commands.command(
+        name="confirm", description="Record the official date", extras=DEFERS_PUBLIC
+    )
     @app_commands.describe(
         launch=LAUNCH,
         date=DATE,
@@ -199,40 +259,41 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         timezone: str | None = None,
         author: str | None = None,
     ) -> None:
-        source = NewClaim(
-            subject=ClaimSubject.DATE,
-            source_kind=SourceKind.OFFICIAL,
-            date=date,
-            timezone=timezone,
-            source_url=source_url,
-            author=author,
-        )
+        source = _official(date, timezone, source_url, author)
         change = await self.bot.runtime.calendar.confirm(
             guild_id_of(interaction), actor_of(interaction), launch_id_from(launch), date, source,
             timezone,
         )  # fmt: skip
         await self._show_change(interaction, change, "Confirmed")
 
-    @app_commands.command(name="postpone", description="Mark a launch as postponed")
-    @app_commands.describe(launch=LAUNCH, date="The new date, if known", source_url="Source")
-    @app_commands.autocomplete(launch=launch_autocomplete)
+    @app_commands.command(
+        name="postpone", description="Mark a launch as postponed", extras=DEFERS_PUBLIC
+    )
+    @app_commands.describe(
+        launch=LAUNCH, date="The new date, if known", timezone=ZONE, source_url="Source"
+    )
+    @app_commands.autocomplete(launch=launch_autocomplete, timezone=zone_autocomplete)
     async def postpone(
         self,
         interaction: discord.Interaction,
         launch: str,
         date: str | None = None,
+        timezone: str | None = None,
         source_url: str | None = None,
         source_kind: SourceKind = SourceKind.MEDIA,
         author: str | None = None,
     ) -> None:
         _source_needs_date(source_url, author, date)
-        source = _source(source_url, source_kind, author, date, None) if date else None
+        source = _source(source_url, source_kind, author, date, timezone) if date else None
         change = await self.bot.runtime.calendar.postpone(
-            guild_id_of(interaction), actor_of(interaction), launch_id_from(launch), date, source
-        )
+            guild_id_of(interaction), actor_of(interaction), launch_id_from(launch), date, source,
+            timezone,
+        )  # fmt: skip
         await self._show_change(interaction, change, "Postponed")
 
-    @app_commands.command(name="cancel", description="Mark a launch as cancelled")
+    @app_commands.command(
+        name="cancel", description="Mark a launch as cancelled", extras=DEFERS_PUBLIC
+    )
     @app_commands.describe(launch=LAUNCH)
     @app_commands.autocomplete(launch=launch_autocomplete)
     async def cancel(self, interaction: discord.Interaction, launch: str) -> None:
@@ -241,14 +302,22 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         )
         await self._show_change(interaction, change, "Cancelled")
 
-    @app_commands.command(name="launched", description="Mark a launch as launched")
-    @app_commands.describe(launch=LAUNCH, date="When it actually launched, if different")
-    @app_commands.autocomplete(launch=launch_autocomplete)
+    @app_commands.command(
+        name="launched", description="Mark a launch as launched", extras=DEFERS_PUBLIC
+    )
+    @app_commands.describe(
+        launch=LAUNCH, date="When it actually launched, if different", timezone=ZONE
+    )
+    @app_commands.autocomplete(launch=launch_autocomplete, timezone=zone_autocomplete)
     async def launched(
-        self, interaction: discord.Interaction, launch: str, date: str | None = None
+        self,
+        interaction: discord.Interaction,
+        launch: str,
+        date: str | None = None,
+        timezone: str | None = None,
     ) -> None:
         change = await self.bot.runtime.calendar.mark_launched(
-            guild_id_of(interaction), actor_of(interaction), launch_id_from(launch), date
+            guild_id_of(interaction), actor_of(interaction), launch_id_from(launch), date, timezone
         )
         await self._show_change(interaction, change, "Launched:")
 
@@ -259,8 +328,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         guild_id = await ensure_editor(interaction)
         view = await self.bot.runtime.calendar.get(guild_id, launch_id_from(launch))
         await interaction.response.send_message(
-            f"Remove **{discord.utils.escape_markdown(view.title)}** and all its claims? "
-            "This cannot be undone.",
+            f"Remove **{escape_user_text(view.title)}** and all its claims? This cannot be undone.",
             view=remove_prompt(guild_id, view.id, interaction.user.id),
             ephemeral=True,
             allowed_mentions=NO_PINGS,
@@ -273,7 +341,9 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         guild_id = guild_id_of(interaction)
         card = await self.bot.runtime.calendar.card(guild_id, launch_id_from(launch))
         await interaction.response.send_message(
-            embed=launch_card(card.launch, card.claims), allowed_mentions=NO_PINGS
+            embed=launch_card(card.launch, card.claims, card.next_post_at),
+            view=remind_me(guild_id, card.launch.id),
+            allowed_mentions=NO_PINGS,
         )
 
     @app_commands.command(name="history", description="Who said which date, when and where")
@@ -304,23 +374,16 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         status: LaunchStatus | None = None,
         region: str | None = None,
     ) -> None:
-        guild_id = guild_id_of(interaction)
-        calendar = self.bot.runtime.calendar
-        start, end = window_bounds(within, self.bot.clock())
-        wanted = UpcomingFilter(start=start, end=end, brand=brand, status=status, region=region)
-
-        async def fetch(page: PageRequest) -> Page:
-            return await calendar.upcoming(guild_id, wanted, page)
-
-        first = await fetch(PageRequest(limit=PAGE_SIZE))
+        filters = ListingFilters(
+            within,
+            status,
+            TextFilter(key=name_key(brand)) if brand else None,
+            TextFilter(key=name_key(region)) if region else None,
+        )
         title = limits.clip(
-            "Upcoming launches" + (f" · {brand}" if brand else ""), limits.EMBED_TITLE
+            DEFAULT_TITLE + (f" · {escape_user_text(brand)}" if brand else ""), limits.EMBED_TITLE
         )
-        paginator = CalendarPaginator(interaction.user.id, fetch, first, title)
-        await interaction.response.send_message(
-            embed=upcoming_page(first, title), view=paginator, allowed_mentions=NO_PINGS
-        )
-        paginator.origin = interaction
+        await first_page(interaction, filters, title)
 
     @app_commands.command(name="import-catalog", description="Import the bundled launch catalog")
     async def import_catalog(self, interaction: discord.Interaction) -> None:
@@ -333,8 +396,14 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         await interaction.followup.send(
             f"Imported the bundled catalog: {result.summary()}.", ephemeral=True
         )
+        if result.created or result.updated or result.claims_added:
+            await interaction.followup.send(
+                f"{escape_user_text(interaction.user.display_name)} imported the bundled "
+                f"catalog: {result.summary()}.",
+                allowed_mentions=NO_PINGS,
+            )
 
 
 async def setup(bot: LaunchBot) -> None:
     await bot.add_cog(Launches(bot))
-    bot.add_dynamic_items(RemoveLaunchButton)
+    bot.add_dynamic_items(RemoveLaunchButton, PageTurnButton)

@@ -9,12 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import limits
+from bot.app.replies import DEFERS_PUBLIC, reply
 from bot.domain.dates import render_short
 from bot.domain.errors import DomainError
 from bot.domain.inputs import NewClaim
 from bot.domain.text import CONFIDENCE_MAX
 from bot.domain.vocabulary import ClaimSubject, FeaturePresence, SourceKind
 from bot.render.launch_card import claim_line
+from bot.render.user_text import escape_user_text
 from bot.ui.context import (
     NO_PINGS,
     actor_of,
@@ -23,6 +25,8 @@ from bot.ui.context import (
     launch_autocomplete,
     launch_id_from,
 )
+from bot.ui.option_checks import check_options
+from bot.ui.zone_choices import zone_autocomplete
 
 if TYPE_CHECKING:
     from bot.app.launch_bot import LaunchBot
@@ -53,18 +57,27 @@ async def claim_autocomplete(
     return choices[: limits.CHOICES]
 
 
+@app_commands.guild_only()
+@app_commands.guild_install()
 class Rumors(commands.GroupCog, name="rumor", description="Claims about launches"):
     def __init__(self, bot: LaunchBot) -> None:
         self.bot = bot
         super().__init__()
 
+    def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        check_options(interaction)  # before discord.py converts them: every value is user input
+        return True
+
     @app_commands.command(
-        name="add", description="Record a claim about a launch's date or a feature"
+        name="add",
+        description="Record a claim about a launch's date or a feature",
+        extras=DEFERS_PUBLIC,
     )
     @app_commands.describe(
         launch="Pick a launch",
         about="Is this about the date or a feature?",
         date="The claimed date, e.g. 28 December 2021 or Q1 2022",
+        timezone="IANA zone for the date, e.g. Asia/Shanghai (default: the launch's)",
         feature="The feature, e.g. Leica cameras",
         present="Does the source say the feature is there?",
         source_url="Link to the source",
@@ -73,7 +86,7 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
         confidence="How much you trust it, 0-100",
         statement="What the source said, briefly",
     )
-    @app_commands.autocomplete(launch=launch_autocomplete)
+    @app_commands.autocomplete(launch=launch_autocomplete, timezone=zone_autocomplete)
     async def add(
         self,
         interaction: discord.Interaction,
@@ -81,6 +94,7 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
         about: ClaimSubject,
         source_kind: SourceKind,
         date: str | None = None,
+        timezone: str | None = None,
         feature: str | None = None,
         present: FeaturePresence | None = None,
         source_url: str | None = None,
@@ -95,6 +109,7 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
             subject=about,
             source_kind=source_kind,
             date=date,
+            timezone=timezone,
             feature=feature,
             present=present,
             statement=statement,
@@ -105,14 +120,17 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
         added = await self.bot.runtime.calendar.add_claim(
             guild_id, actor_of(interaction), launch_id_from(launch), new
         )
-        title = discord.utils.escape_markdown(added.launch.title)
-        await interaction.response.send_message(
+        title = escape_user_text(added.launch.title)
+        await reply(
+            interaction,
             f"Recorded claim #{added.claim.id} for **{title}** "
             f"(the launch itself is unchanged):\n{claim_line(added.claim)}",
             allowed_mentions=NO_PINGS,
         )
 
-    @app_commands.command(name="adopt", description="Make a claimed date the launch's date")
+    @app_commands.command(
+        name="adopt", description="Make a claimed date the launch's date", extras=DEFERS_PUBLIC
+    )
     @app_commands.describe(launch="Pick a launch", claim="Pick one of its date claims")
     @app_commands.autocomplete(launch=launch_autocomplete, claim=claim_autocomplete)
     async def adopt(self, interaction: discord.Interaction, launch: str, claim: str) -> None:
@@ -123,8 +141,9 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
             launch_id_from(claim, "claim"),
         )
         assert change.after is not None and change.source is not None
-        name = discord.utils.escape_markdown(change.after.title)
-        await interaction.response.send_message(
+        name = escape_user_text(change.after.title)
+        await reply(
+            interaction,
             f"**{name}** now uses claim #{change.source.id}'s date.",
             allowed_mentions=NO_PINGS,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import tomllib
@@ -13,6 +14,7 @@ import pytest
 from tests.support import databases
 
 LAUNCHBOT = Path(sys.executable).with_name("launchbot")
+REPO = Path(__file__).resolve().parent.parent
 
 
 def launchbot(
@@ -52,7 +54,9 @@ def test_import_bundled_catalog_and_list_it_honestly(cli_env: dict[str, str]) ->
     assert "0 launches added, 0 updated, 4 unchanged, 0 claims added" in again.stdout
 
     upcoming = launchbot(cli_env, "launches", "list", "--guild", "1")
-    assert "no launches in server 1" in upcoming.stdout
+    assert upcoming.stdout.strip() == (
+        "no upcoming launches in server 1 (4 past, launched or cancelled: --all lists them)"
+    )
     other = launchbot(cli_env, "launches", "list", "--guild", "2", "--all")
     assert "no launches in server 2" in other.stdout
 
@@ -162,6 +166,7 @@ def test_check_config_shows_settings_without_the_token(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "configuration is valid" in result.stdout and "token:            set" in result.stdout
     assert "super.secret.token" not in result.stdout + result.stderr
+    assert not (tmp_path / "data").exists()
 
 
 def test_large_import_shows_progress(cli_env: dict[str, str], tmp_path: Path) -> None:
@@ -180,7 +185,9 @@ def test_large_import_shows_progress(cli_env: dict[str, str], tmp_path: Path) ->
     )
     assert "120 launches added" in result.stdout
     listed = launchbot(cli_env, "launches", "list", "--guild", "7")
-    assert "showing 100 of 120" in listed.stdout
+    assert listed.stdout.splitlines()[-1] == (
+        "showing 1 to 100 of 120 upcoming launches; the next ones: --offset 100"
+    )
 
 
 @pytest.mark.parametrize("guild", ["0", "-3", "abc", "99999999999999999999", "\uff11\uff12"])
@@ -230,3 +237,76 @@ def test_unreachable_services_and_bad_paths_are_one_line(
     )
     result = launchbot(cli_env, "launches", "import", str(ancient), "--guild", "1")
     assert result.returncode == 1 and "between 1970 and 2200" in _one_line_error(result)
+
+
+def test_only_db_upgrade_creates_the_database_file_and_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DISCORD_TOKEN": "abc.def.ghi",
+        "LAUNCHBOT_DATABASE_URL": databases.sqlite_url(folder / "launchbot.db"),
+        "LAUNCHBOT_DISCORD_API_BASE": "http://127.0.0.1:9/api/v10",
+    }
+    missing = f"the database file {folder / 'launchbot.db'} does not exist"
+    for args in [
+        ["launches", "list", "--guild", "1"],
+        ["launches", "export", "--guild", "1"],
+        ["launches", "import", "bundled", "--guild", "1"],
+        ["run"],
+    ]:
+        result = launchbot(env, *args, cwd=tmp_path)
+        last = result.stderr.strip().splitlines()[-1]
+        assert result.returncode == 3 and "Traceback" not in result.stderr, args
+        assert missing in last and "launchbot db upgrade" in last
+    current = launchbot(env, "db", "current", cwd=tmp_path)
+    assert current.returncode == 0 and "empty, no file at" in current.stdout
+    checked = launchbot(env, "check-config", cwd=tmp_path)
+    assert checked.returncode == 0 and f"database state:   not ready: {missing}" in checked.stdout
+    assert not folder.exists()
+    assert launchbot(env, "db", "upgrade", cwd=tmp_path).returncode == 0
+    assert (folder / "launchbot.db").is_file()
+
+
+def test_check_config_says_whether_the_database_is_reachable_and_current(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    ready = launchbot(cli_env, "check-config", cwd=tmp_path)
+    assert ready.returncode == 0, ready.stderr
+    assert "database state:   reachable, at the latest schema (" in ready.stdout
+
+    old = {**cli_env, "LAUNCHBOT_DATABASE_URL": databases.sqlite_url(tmp_path / "old.db")}
+    assert launchbot(old, "db", "upgrade", cwd=tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "old.db") as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    behind = launchbot(old, "check-config", cwd=tmp_path)
+    assert "database state:   not ready: the database is at revision 0001 but" in behind.stdout
+
+    gone = {**cli_env, "LAUNCHBOT_DATABASE_URL": "postgresql+asyncpg://nobody@127.0.0.1:9/none"}
+    unreachable = launchbot(gone, "check-config", cwd=tmp_path)
+    assert unreachable.returncode == 0 and "Traceback" not in unreachable.stderr
+    assert "database state:   unreachable: cannot use the database" in unreachable.stdout
+
+
+@pytest.mark.parametrize("token", [None, "  "])
+def test_make_run_without_a_token_explains_and_creates_no_database(
+    tmp_path: Path, token: str | None
+) -> None:
+    venv = LAUNCHBOT.parent.parent
+    if not (venv / "pyvenv.cfg").is_file() or not (venv / "bin" / "python").exists():
+        pytest.skip("the tests do not run in a virtual environment make could use")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LAUNCHBOT_DATABASE_URL": databases.sqlite_url(tmp_path / "data" / "launchbot.db"),
+    }
+    if token is not None:
+        env["DISCORD_TOKEN"] = token
+    result = subprocess.run(
+        ["make", "-s", "-C", str(REPO), f"VENV={venv}", "-o", f"{venv}/.installed-run", "run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "DISCORD_TOKEN is not set" in result.stderr and "discord.com/developers" in result.stderr
+    assert not (tmp_path / "data").exists()

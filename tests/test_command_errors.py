@@ -9,7 +9,7 @@ import pytest
 from discord import app_commands
 
 from bot.app.command_errors import explain
-from bot.domain.errors import InvalidDate, LaunchNotFound
+from bot.domain.errors import InvalidDate, InvalidInput, LaunchNotFound, NotAllowed
 
 COMMAND = SimpleNamespace(name="about")
 TRANSFORMER = SimpleNamespace(_error_display_name="integer")
@@ -52,3 +52,15 @@ def test_unexpected_failures_get_an_error_id() -> None:
     second = explain(RuntimeError("boom"))
     assert first.error_id and second.error_id and first.error_id != second.error_id
     assert len(first.error_id) == 8 and first.message == ""
+
+
+def test_messages_that_quote_what_was_typed_are_escaped() -> None:
+    typed = InvalidInput('"[Free Nitro](https://evil.example/gift) @everyone" is not a day.')
+    assert explain(typed).message == (
+        '"\\[Free Nitro](https://evil.example/gift) @\u200beveryone" is not a day.'
+    )
+
+
+def test_the_bot_own_refusals_keep_the_editor_role_mention() -> None:
+    refused = NotAllowed("Changing launches needs the Manage Events permission or the <@&42> role.")
+    assert "<@&42>" in explain(refused).message

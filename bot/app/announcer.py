@@ -1,22 +1,25 @@
-"""What happens in the server after a launch changes: a change notice in the announce channel,
-and the mirrored Guild Scheduled Event. Failures here never undo the change; the editor is told."""
+"""What happens in the server after a launch changes: the dispatcher is woken for the posts the
+change planned (its change notice among them), and the Guild Scheduled Event is mirrored.
+Failures here never undo the change; the editor is told."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import weakref
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot.app import limits
+from bot.domain.change_notice import wanted_notice
 from bot.domain.clock import Clock
 from bot.domain.dates import Precision
 from bot.domain.records import LaunchChange, LaunchRecord
 from bot.domain.vocabulary import LaunchStatus
-from bot.render.notices import change_notice
+from bot.render.user_text import escape_user_text
 from bot.ui.context import NO_PINGS
 
 if TYPE_CHECKING:
@@ -37,9 +40,15 @@ def wants_event(launch: LaunchRecord, now: datetime) -> bool:
 
 
 class Announcer:
-    def __init__(self, runtime: Runtime, clock: Clock) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        clock: Clock,
+        posts_planned: Callable[[datetime | None], None] = lambda _: None,
+    ) -> None:
         self.runtime = runtime
         self.clock = clock
+        self._posts_planned = posts_planned
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -47,10 +56,11 @@ class Announcer:
     async def after_change(self, interaction: discord.Interaction, change: LaunchChange) -> None:
         """Everything here comes from the change itself; only the event mirror touches the
         database again, and only when a Discord event is involved."""
+        self._posts_planned(change.next_post_at)
         guild = interaction.guild
         if guild is None or not change.changed:
             return
-        warnings = [await self._notice(guild, change), await self._mirror(guild, change)]
+        warnings = [self._notice_warning(guild, change), await self._mirror(guild, change)]
         text = "\n".join(w for w in warnings if w)
         if text:
             try:
@@ -58,25 +68,18 @@ class Announcer:
             except discord.HTTPException as exc:
                 log.warning("could not tell the editor: %s", exc)
 
-    async def _notice(self, guild: discord.Guild, change: LaunchChange) -> str | None:
-        settings = change.settings
-        if not change.date_or_status_changed or change.before is None or change.after is None:
+    def _notice_warning(self, guild: discord.Guild, change: LaunchChange) -> str | None:
+        """The change planned a notice, which the dispatcher sends (and retries); the editor is
+        told now if the announce channel is plainly gone or closed to the bot."""
+        if wanted_notice(change) is None:
             return None
-        if not settings.change_notices or settings.announce_channel_id is None:
-            return None
-        channel = guild.get_channel(settings.announce_channel_id)
+        assert change.settings.announce_channel_id is not None
+        channel = guild.get_channel(change.settings.announce_channel_id)
         if not isinstance(channel, discord.TextChannel):
             return "The announce channel is gone; set a new one with /settings set."
-        text = change_notice(change.before, change.after, change.previous_source, change.source)
-        try:
-            await channel.send(text, allowed_mentions=NO_PINGS)
-        except discord.Forbidden:
-            return (
-                f"I could not post the change notice in {channel.mention}: I lack permission there."
-            )
-        except discord.HTTPException as exc:
-            log.warning("change notice failed in guild %s: %s", guild.id, exc)
-            return "Discord did not accept the change notice; the change itself is saved."
+        perms = channel.permissions_for(guild.me)
+        if not (perms.view_channel and perms.send_messages):
+            return f"I can't post the change notice in {channel.mention}: I lack permission there."
         return None
 
     async def _mirror(self, guild: discord.Guild, change: LaunchChange) -> str | None:
@@ -123,13 +126,15 @@ class Announcer:
         self, guild: discord.Guild, launch: LaunchRecord, event_id: int | None
     ) -> int:
         assert launch.window is not None
-        name = limits.clip(launch.title, limits.EVENT_NAME)
+        name = limits.clip(launch.title, limits.EVENT_NAME)  # shown as plain text, never markdown
         start = launch.window.start
         location = limits.clip(
             launch.livestream_url or f"{launch.brand} launch", limits.EVENT_LOCATION
         )
         description = limits.clip(
-            f"{launch.brand} · {launch.region} · launch #{launch.id}", limits.EVENT_DESCRIPTION
+            f"{escape_user_text(launch.brand)} · {escape_user_text(launch.region)} · "
+            f"launch #{launch.id}",
+            limits.EVENT_DESCRIPTION,
         )
         if event_id is not None:
             try:

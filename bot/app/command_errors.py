@@ -13,7 +13,9 @@ from dataclasses import dataclass
 import discord
 from discord import app_commands
 
-from bot.domain.errors import DomainError
+from bot.app.replies import reply
+from bot.domain.errors import DomainError, NotAllowed
+from bot.render.user_text import escape_user_text
 
 log = logging.getLogger("launchbot.errors")
 
@@ -31,8 +33,10 @@ def _perms(names: list[str]) -> str:
 def explain(error: Exception) -> Explanation:
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original if isinstance(error.original, Exception) else error
-    if isinstance(error, DomainError):
+    if isinstance(error, NotAllowed):  # the bot's own words, which may name the editor role
         return Explanation(str(error))
+    if isinstance(error, DomainError):  # it may quote what was typed, or a stored name
+        return Explanation(escape_user_text(str(error)))
     if isinstance(error, app_commands.MissingPermissions):
         return Explanation(f"You need the {_perms(error.missing_permissions)} permission for this.")
     if isinstance(error, app_commands.BotMissingPermissions):
@@ -46,7 +50,7 @@ def explain(error: Exception) -> Explanation:
     if isinstance(error, app_commands.CommandOnCooldown):
         return Explanation(f"Slow down a little: try again in {error.retry_after:.0f} s.")
     if isinstance(error, app_commands.TransformerError):
-        shown = str(error.value)[:50]
+        shown = escape_user_text(str(error.value)[:50])
         return Explanation(f'"{shown}" is not a valid {error.type.name.lower()} here.')
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         return Explanation("This command was just updated. Please try again in a minute.")
@@ -59,13 +63,11 @@ def explain(error: Exception) -> Explanation:
 
 
 async def reply_privately(interaction: discord.Interaction, content: str) -> None:
-    """Sends an ephemeral message whether or not the interaction was answered already."""
-    none = discord.AllowedMentions.none()
+    """Sends an ephemeral message whether or not the interaction was answered (or deferred)."""
     try:
-        if interaction.response.is_done():
-            await interaction.followup.send(content, ephemeral=True, allowed_mentions=none)
-        else:
-            await interaction.response.send_message(content, ephemeral=True, allowed_mentions=none)
+        await reply(
+            interaction, content, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
     except discord.HTTPException as exc:
         log.warning("could not tell the user about an error: %s", exc)
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import pkgutil
 import time
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -17,6 +18,12 @@ import cogs
 from bot.app.announcer import Announcer
 from bot.app.command_errors import handle_command_error, reply_privately
 from bot.app.command_sync import sync_commands
+from bot.app.dispatcher import Dispatcher
+from bot.app.dm_notices import after_interaction
+from bot.app.in_flight import InFlight
+from bot.app.plan_checks import PlanChecks
+from bot.app.replies import arm_auto_defer
+from bot.app.unknown_buttons import answer_unknown_click, is_unknown_click
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.runtime import Runtime
@@ -24,6 +31,7 @@ from bot.runtime import Runtime
 log = logging.getLogger("launchbot.bot")
 
 SHUTDOWN_GRACE_SECONDS = 10.0
+RESTARTING = "The bot is restarting; try again in a moment."
 
 
 def bot_intents() -> discord.Intents:
@@ -33,20 +41,27 @@ def bot_intents() -> discord.Intents:
 
 
 class LaunchTree(app_commands.CommandTree["LaunchBot"]):
-    async def _call(self, interaction: discord.Interaction[LaunchBot]) -> None:
-        # Wraps the library's dispatch to time and log every command and count work in flight.
-        bot = self.client
-        if bot.closing:
-            await reply_privately(interaction, "The bot is restarting; try again in a minute.")
-            return
+    async def interaction_check(self, interaction: discord.Interaction[LaunchBot], /) -> bool:
+        """Every command and autocomplete passes here first, in its own task: the task is counted
+        in flight until it ends, and while the bot stops it is answered without running."""
+        in_flight = self.client.in_flight
+        if interaction.type is discord.InteractionType.autocomplete:
+            in_flight.adopt_current("autocomplete")
+            if in_flight.closing:
+                await interaction.response.autocomplete([])
+                return False
+            return True
+        in_flight.adopt_current("command")
+        if in_flight.closing:
+            await reply_privately(interaction, RESTARTING)
+            return False
         started = time.perf_counter()
-        bot.work_started()
-        try:
-            await super()._call(interaction)
-        finally:
-            bot.work_finished()
-            if interaction.type is discord.InteractionType.application_command:
-                _log_interaction(interaction, started)
+        task = asyncio.current_task()
+        if task is not None:
+            task.add_done_callback(lambda _: _log_interaction(interaction, started))
+        arm_auto_defer(interaction, in_flight)
+        after_interaction(interaction)
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction[LaunchBot], error: app_commands.AppCommandError
@@ -105,13 +120,22 @@ class LaunchBot(commands.Bot):
         self.force_sync = force_sync
         self.sync_only = sync_only
         self.started_at = clock()
-        self.closing = False
-        self.in_flight = 0
-        self._idle = asyncio.Event()
+        self.in_flight = InFlight()
         self.became_ready = asyncio.Event()
-        self._idle.set()
         self.synced = False
-        self.announcer = Announcer(runtime, clock)
+        self.dispatcher = Dispatcher(
+            self, runtime.deliveries, scheduler, clock, self.in_flight,
+            sweep_seconds=settings.posts_sweep_seconds,
+            lease=timedelta(seconds=settings.posts_lease_seconds),
+        )  # fmt: skip
+        self.announcer = Announcer(runtime, clock, self.dispatcher.wake_at)
+        self.plan_checks = PlanChecks(
+            runtime.deliveries.digests,
+            runtime.deliveries,
+            scheduler,
+            self.in_flight,
+            self.dispatcher.wake_at,
+        )
 
     async def setup_hook(self) -> None:
         for module in pkgutil.iter_modules(cogs.__path__):
@@ -127,6 +151,9 @@ class LaunchBot(commands.Bot):
             force=self.force_sync,
         )
         if not self.sync_only:
+            await self.runtime.subscriptions.load_notices()
+            self.dispatcher.start()
+            self.plan_checks.start()
             self.scheduler.start()
 
     async def on_ready(self) -> None:
@@ -134,28 +161,17 @@ class LaunchBot(commands.Bot):
         log.info("ready as %s (%s) in %d servers", user, user.id if user else "?", len(self.guilds))
         self.became_ready.set()
 
-    def work_started(self) -> None:
-        self.in_flight += 1
-        self._idle.clear()
-
-    def work_finished(self) -> None:
-        self.in_flight -= 1
-        if self.in_flight == 0:
-            self._idle.set()
+    async def on_interaction(self, interaction: discord.Interaction[LaunchBot]) -> None:
+        if is_unknown_click(self, interaction):
+            self.in_flight.adopt_current("unknown click")
+            await answer_unknown_click(interaction)
 
     async def drain(self, grace_seconds: float = SHUTDOWN_GRACE_SECONDS) -> bool:
-        """Stops taking new work and waits (bounded) for commands in flight. True if all ended."""
-        self.closing = True
-        try:
-            async with asyncio.timeout(grace_seconds):
-                await self._idle.wait()
-        except TimeoutError:
-            log.warning("shutting down with %d commands still running", self.in_flight)
-            return False
-        return True
+        """Stops taking new work and waits (bounded) for all work in flight. True if all ended."""
+        return await self.in_flight.drain(grace_seconds)
 
     async def close(self) -> None:
-        self.closing = True
+        self.in_flight.stopping.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await super().close()

@@ -17,6 +17,7 @@ import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app.endpoints import apply_endpoints
+from bot.app.gateway_wait import wait_for_gateway
 from bot.app.launch_bot import SHUTDOWN_GRACE_SECONDS, LaunchBot
 from bot.config import Settings
 from bot.domain.clock import Clock, utc_now
@@ -61,7 +62,7 @@ class BotApp:
             await self._check_database()
             token = self.settings.token.reveal() if self.settings.token else ""
             async with self.bot:
-                runner = asyncio.create_task(self.bot.start(token), name="launchbot-gateway")
+                runner = asyncio.create_task(self._connect(token), name="launchbot-gateway")
                 stopper = asyncio.create_task(self.stop_requested.wait(), name="launchbot-stop")
                 done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
                 if runner in done:
@@ -83,6 +84,20 @@ class BotApp:
         finally:
             await self.runtime.close()
             log.info("stopped")
+
+    async def _connect(self, token: str) -> None:
+        """Logs in, waits for the gateway to answer (see ``gateway_wait``), and connects."""
+        await self.bot.login(token)
+        while await wait_for_gateway(self.bot, self.stop_requested):
+            try:
+                await self.bot.connect()
+                return
+            except AttributeError:
+                # discord.py's retry after a failed first connection (the gateway went away
+                # again since it answered): wait for it as before.
+                if self.bot.ws is not None or self.bot.is_closed():
+                    raise
+                log.warning("the Discord gateway refused the first connection; waiting for it")
 
     async def _check_database(self) -> None:
         await self.runtime.require_current_schema()

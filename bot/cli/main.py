@@ -16,14 +16,16 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot import __version__
 from bot.app.runner import BotApp, StartupError
-from bot.cli.table import launch_rows, render_table
+from bot.cli import listing, listing_output, posts_output
+from bot.cli.export_format import FORMATS, UnknownExtension, export_format, mismatch_note
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
-from bot.domain.calendar_query import PageRequest
+from bot.db.sqlite_file import sqlite_path
 from bot.domain.catalog import bundled_catalog_path, load_catalog
 from bot.domain.catalog_writer import dump_catalog
 from bot.domain.errors import DomainError
 from bot.domain.records import Actor
+from bot.domain.vocabulary import PostState
 from bot.logs import setup_logging
 from bot.runtime import DatabaseUnavailable, Runtime, SchemaOutOfDate
 from bot.services.catalog_export import export_catalog
@@ -32,7 +34,6 @@ from bot.services.catalog_import import import_catalog
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_SCHEMA = 3
-LIST_LIMIT = 100
 
 TOKEN_HELP = """\
 launchbot: DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
@@ -53,6 +54,17 @@ def _guild_id(text: str) -> int:
     if not (text.isascii() and text.isdigit()) or not 0 < int(text) < 2**63:
         raise argparse.ArgumentTypeError(f"{text!r} is not a server id (a positive whole number)")
     return int(text)
+
+
+def _count_argument(least: int, most: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not least <= int(text) <= most:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a whole number from {least} to {most:,}"
+            )
+        return int(text)
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,12 +103,22 @@ def build_parser() -> argparse.ArgumentParser:
     launch_commands = launches.add_subparsers(
         dest="launch_command", required=True, metavar="ACTION"
     )
-    listing = launch_commands.add_parser(
+    listed = launch_commands.add_parser(
         "list", help="show a server's launches as a table",
-        description="Show a server's upcoming launches (or all of them with --all).",
+        description="Show a server's upcoming launches (or all of them with --all), "
+        f"{listing.DEFAULT_LIMIT} at a time: --offset shows the next ones.",
     )  # fmt: skip
-    listing.add_argument("--guild", type=_guild_id, required=True, help="Discord server id")
-    listing.add_argument("--all", action="store_true", help="include past, launched and cancelled")
+    listed.add_argument("--guild", type=_guild_id, required=True, help="Discord server id")
+    listed.add_argument("--all", action="store_true", help="include past, launched and cancelled")
+    listed.add_argument(
+        "--limit", type=_count_argument(1, listing.MAX_LIMIT), default=listing.DEFAULT_LIMIT,
+        help=f"show at most this many (default {listing.DEFAULT_LIMIT})",
+    )  # fmt: skip
+    listed.add_argument(
+        "--offset", type=_count_argument(0, 2**31 - 1), default=0,
+        help="skip this many first (default 0)",
+    )  # fmt: skip
+    listed.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     importing = launch_commands.add_parser(
         "import", help="import a catalog file into a server",
@@ -110,18 +132,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     exporting = launch_commands.add_parser(
         "export", help="write a server's launches as a catalog",
-        description="Write a server's launches and claims in the catalog format.",
+        description="Write a server's launches and claims in the catalog format: TOML or JSON "
+        "as the output file's extension says (TOML on standard output), unless --format says.",
     )  # fmt: skip
     exporting.add_argument("--guild", type=_guild_id, required=True, help="Discord server id")
-    exporting.add_argument("--format", choices=("json", "toml"), default="toml")
+    exporting.add_argument(
+        "--format", choices=FORMATS, help="toml or json (default: from the file's extension)"
+    )
     exporting.add_argument("--output", "-o", help="file to write (default: standard output)")
+
+    posts = commands.add_parser("posts", help="a server's scheduled posts")
+    post_commands = posts.add_subparsers(dest="post_command", required=True, metavar="ACTION")
+    posts_listed = post_commands.add_parser(
+        "list", help="show a server's scheduled posts and what became of them",
+        description="Show a server's scheduled posts (reminders, launch posts, change notices): "
+        "those still to go soonest first, then the rest latest first, with why a post failed "
+        "or was skipped, and the count in each state.",
+    )  # fmt: skip
+    posts_listed.add_argument("--guild", type=_guild_id, required=True, help="Discord server id")
+    posts_listed.add_argument(
+        "--state", choices=[s.value for s in PostState],
+        help="only posts in this state (pending, sent, failed, skipped; or sending, cancelled)",
+    )  # fmt: skip
+    posts_listed.add_argument(
+        "--limit", type=_count_argument(1, listing.MAX_LIMIT), default=listing.DEFAULT_LIMIT,
+        help=f"show at most this many (default {listing.DEFAULT_LIMIT})",
+    )  # fmt: skip
+    posts_listed.add_argument("--json", action="store_true", help="print JSON for scripts")
     return parser
 
 
 async def _with_runtime(
-    settings: Settings, work: Callable[[Runtime], Awaitable[int]], *, check_schema: bool = True
+    settings: Settings,
+    work: Callable[[Runtime], Awaitable[int]],
+    *,
+    check_schema: bool = True,
+    create: bool = False,
 ) -> int:
-    runtime = Runtime.create(settings)
+    """Only ``db upgrade`` creates the database (``create``); every other command leaves a
+    missing file and folder missing."""
+    runtime = Runtime.create(settings, create_database=create)
     try:
         if check_schema:
             await runtime.require_current_schema()
@@ -148,29 +198,33 @@ async def _db_upgrade(runtime: Runtime) -> int:
 
 
 async def _db_current(runtime: Runtime) -> int:
-    current = await migrate.current_revision(runtime.engine)
     head = migrate.head_revision()
+    path = sqlite_path(runtime.settings.database_url)
+    if path is not None and not path.exists():
+        print(f"database revision: empty, no file at {path} (latest: {head})")
+        return 0
+    current = await migrate.current_revision(runtime.engine)
     print(f"database revision: {current or 'empty'} (latest: {head})")
     return 0
 
 
-def _list(guild: int, show_all: bool) -> Callable[[Runtime], Awaitable[int]]:
+def _list(args: argparse.Namespace) -> Callable[[Runtime], Awaitable[int]]:
+    asked = listing.ListRequest(args.guild, args.all, args.offset, args.limit)
+    show = listing_output.as_json if args.json else listing_output.as_text
+
     async def work(runtime: Runtime) -> int:
-        calendar = runtime.calendar
-        if show_all:
-            listing = await calendar.all(guild)
-            items, total, counted = listing.items, listing.total, str(listing.total)
-        else:
-            upcoming = await calendar.upcoming(guild, page=PageRequest(limit=LIST_LIMIT))
-            items, total = upcoming.items, upcoming.total
-            counted = str(total) if upcoming.total_exact else f"more than {total:,}"
-        if not items:
-            hint = "" if show_all else " (use --all to include past launches)"
-            print(f"no launches in server {guild}{hint}")
-            return 0
-        print(render_table(launch_rows(items)))
-        if total > len(items):
-            print(f"showing {len(items)} of {counted}")
+        print(show(await listing.list_launches(runtime.calendar, runtime.clock(), asked)))
+        return 0
+
+    return work
+
+
+def _posts(args: argparse.Namespace) -> Callable[[Runtime], Awaitable[int]]:
+    state = PostState(args.state) if args.state else None
+    show = posts_output.as_json if args.json else posts_output.as_text
+
+    async def work(runtime: Runtime) -> int:
+        print(show(await runtime.deliveries.listing(args.guild, state, args.limit)))
         return 0
 
     return work
@@ -194,7 +248,11 @@ def _import(file: str, guild: int) -> Callable[[Runtime], Awaitable[int]]:
     return work
 
 
-def _export(guild: int, fmt: str, output: str | None, settings: Settings) -> int:
+def _export(guild: int, requested: str | None, output: str | None, settings: Settings) -> int:
+    try:
+        fmt = export_format(requested, output)
+    except UnknownExtension as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
     exported: list[str] = []
 
     async def work(runtime: Runtime) -> int:
@@ -208,6 +266,9 @@ def _export(guild: int, fmt: str, output: str | None, settings: Settings) -> int
         except OSError as exc:
             raise CliError(f"cannot write {output}: {exc.strerror}") from None
         print(f"wrote {output}", file=sys.stderr)
+        note = mismatch_note(fmt, output)
+        if note:
+            print(f"launchbot: {note}", file=sys.stderr)
     else:
         sys.stdout.write(exported[0])
     return 0
@@ -225,8 +286,23 @@ def _check_config(settings: Settings) -> int:
           f"{settings.default_reminder_offsets}, digest {settings.default_digest_day} "
           f"{settings.default_digest_time}")  # fmt: skip
     print(f"token:            {'set' if settings.token else 'not set (DISCORD_TOKEN)'}")
+    print(f"database state:   {asyncio.run(_database_state(settings))}")
     print("configuration is valid")
     return 0
+
+
+async def _database_state(settings: Settings) -> str:
+    """Whether the database is reachable and at the latest schema; creates nothing."""
+    runtime = Runtime.create(settings)
+    try:
+        await runtime.require_current_schema()
+    except SchemaOutOfDate as exc:
+        return f"not ready: {exc}"
+    except DatabaseUnavailable as exc:
+        return "unreachable: " + _database_problem(settings, _cause(exc))
+    finally:
+        await runtime.close()
+    return f"reachable, at the latest schema ({migrate.head_revision()})"
 
 
 def _serve(settings: Settings, *, sync_only: bool = False) -> int:
@@ -275,10 +351,13 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_USAGE
         return _serve(settings, sync_only=args.command == "sync")
     if args.command == "db":
-        action = _db_upgrade if args.db_command == "upgrade" else _db_current
-        return asyncio.run(_with_runtime(settings, action, check_schema=False))
+        upgrade = args.db_command == "upgrade"
+        action = _db_upgrade if upgrade else _db_current
+        return asyncio.run(_with_runtime(settings, action, check_schema=False, create=upgrade))
+    if args.command == "posts":
+        return asyncio.run(_with_runtime(settings, _posts(args)))
     if args.launch_command == "list":
-        return asyncio.run(_with_runtime(settings, _list(args.guild, args.all)))
+        return asyncio.run(_with_runtime(settings, _list(args)))
     if args.launch_command == "import":
         return asyncio.run(_with_runtime(settings, _import(args.file, args.guild)))
     return _export(args.guild, args.format, args.output, settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AuditEntry
@@ -13,8 +13,7 @@ from bot.domain.records import Actor, AuditRecord
 from bot.domain.text import NAME_MAX
 
 
-def record(
-    session: AsyncSession,
+def entry(
     *,
     guild_id: int,
     actor: Actor,
@@ -24,20 +23,31 @@ def record(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-) -> None:
-    session.add(
-        AuditEntry(
-            guild_id=guild_id,
-            at=at,
-            actor_id=actor.id,
-            actor_name=actor.name[:NAME_MAX],
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            before=before,
-            after=after,
-        )
-    )
+) -> dict[str, Any]:
+    """An audit row as values, for ``insert_all``."""
+    return {
+        "guild_id": guild_id,
+        "at": at,
+        "actor_id": actor.id,
+        "actor_name": actor.name[:NAME_MAX],
+        "entity": entity,
+        "entity_id": entity_id,
+        "action": action,
+        "before": before,
+        "after": after,
+    }
+
+
+async def insert_all(session: AsyncSession, entries: list[dict[str, Any]]) -> None:
+    """Writes audit rows in one statement (the ORM inserts them one by one on SQLite, to read
+    back ids nobody needs)."""
+    if entries:
+        await session.execute(insert(AuditEntry), entries)
+
+
+def record(session: AsyncSession, **fields: Any) -> None:
+    """Adds one audit row to the session (fields as for ``entry``)."""
+    session.add(AuditEntry(**entry(**fields)))
 
 
 async def audit_for(

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
-from itertools import chain
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, column, insert, select, table, text, update
+from asyncpg.exceptions import IntegrityConstraintViolationError  # type: ignore[import-untyped]
+from sqlalchemy import bindparam, column, select, table, text, update
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import TableClause
 
@@ -180,7 +180,10 @@ async def claims(conn: AsyncConnection, guild_id: int, launch_ids: Iterable[int]
     return found
 
 
-# ids and the write lock ------------------------------------------------------------------------
+# ids, changes and the write lock ----------------------------------------------------------------
+
+TABLES = ("brands", "devices", "device_aliases", "launches", "claims", "audit_log")
+"""The tables an import writes, parents before children."""
 
 
 async def data_version(conn: AsyncConnection) -> int | None:
@@ -192,54 +195,88 @@ async def data_version(conn: AsyncConnection) -> int | None:
 
 async def plan_once(conn: AsyncConnection) -> None:
     """PostgreSQL: this transaction's statements are planned once and the plan reused (the engine
-    plans every execution anew, for the bot's reads); the same 1,000-row INSERT then runs
-    hundreds of times without being planned each time (a quarter of the writing time)."""
+    plans every execution anew, for the bot's reads)."""
     if conn.dialect.name == "postgresql":
         await conn.exec_driver_sql("SET LOCAL plan_cache_mode = auto")
 
 
 async def write_lock(conn: AsyncConnection, seen_version: int | None) -> bool:
     """Takes SQLite's write lock now; False if another connection committed since
-    ``seen_version`` was read (what was read may be stale: the caller reads it again)."""
+    ``seen_version`` was read (what was read may be stale: the caller checks it)."""
     if conn.dialect.name != "sqlite":
         return True
     await conn.exec_driver_sql("BEGIN IMMEDIATE")
     return seen_version is None or await data_version(conn) == seen_version
 
 
-async def reserve_ids(conn: AsyncConnection, counts: dict[str, int]) -> dict[str, Sequence[int]]:
-    """``counts[table]`` new ids per table, ascending. PostgreSQL takes them from the tables'
-    sequences; SQLite counts on from the largest id (and AUTOINCREMENT's record), which holds as
-    long as nobody else writes before this transaction does (see ``write_lock``)."""
-    wanted = {name: n for name, n in counts.items() if n > 0}
-    if not wanted:
+async def release_lock(conn: AsyncConnection) -> None:
+    """SQLite: ends the transaction ``write_lock`` began, writing nothing."""
+    await conn.exec_driver_sql("ROLLBACK")
+
+
+async def tops(conn: AsyncConnection, names: Iterable[str] = TABLES) -> dict[str, int]:
+    """SQLite: each table's largest id so far (AUTOINCREMENT's record included): a new row's id
+    is above it."""
+    names = list(names)
+    if not names:
         return {}
-    if conn.dialect.name == "postgresql":
-        reserved: dict[str, Sequence[int]] = {}
-        for name, n in wanted.items():
-            ids = await conn.scalar(
-                text(
-                    "SELECT array_agg(nextval(s.seq)) FROM (SELECT CAST("
-                    "pg_get_serial_sequence(:name, 'id') AS regclass) AS seq) AS s, "
-                    "generate_series(1, :n)"
-                ),
-                {"name": name, "n": n},
-            )
-            reserved[name] = sorted(ids)
-        return reserved
-    tops = (
+    found = (
         await conn.exec_driver_sql(
             "SELECT "
             + ", ".join(
                 f"max(coalesce((SELECT max(id) FROM {name}), 0), coalesce((SELECT seq FROM "
                 f"sqlite_sequence WHERE name = '{name}'), 0))"
-                for name in wanted
+                for name in names
             )
         )
     ).one()
-    return {
-        name: range(top + 1, top + 1 + wanted[name]) for name, top in zip(wanted, tops, strict=True)
-    }
+    return dict(zip(names, found, strict=True))
+
+
+async def guild_changed(conn: AsyncConnection, guild_id: int, marks: dict[str, int]) -> bool:
+    """Whether a row of the server's was added above ``marks`` (ids read before an import's
+    reads) in any of these tables. Every change of a launch, a claim or a setting adds an audit
+    row, so this tells whether what the import read may have changed. Each look is a seek on
+    the ids added since, however large the tables."""
+    sql = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {name} WHERE id > {int(mark)} AND guild_id = :g)"
+        for name, mark in marks.items()
+    )
+    return bool((await conn.execute(text(f"SELECT {sql}"), {"g": guild_id})).scalar_one())
+
+
+async def reserve_ids(conn: AsyncConnection, counts: dict[str, int]) -> dict[str, Sequence[int]]:
+    """``counts[table]`` new ids per table, ascending. PostgreSQL takes them from the tables'
+    sequences; SQLite counts on from the largest id, and the rows are moved up when they are
+    written if others took those ids meanwhile (``catalog_staging``)."""
+    wanted = {name: n for name, n in counts.items() if n > 0}
+    if not wanted:
+        return {}
+    if conn.dialect.name == "postgresql":
+        # the sequences first: named in the query that draws the ids, each would be looked up
+        # again for every id drawn (ten times slower)
+        sequences = (
+            await conn.exec_driver_sql(
+                "SELECT "
+                + ", ".join(
+                    f"CAST(CAST(pg_get_serial_sequence('{name}', 'id') AS regclass) AS oid)"
+                    for name in wanted
+                )
+            )
+        ).one()
+        reserved: dict[str, Sequence[int]] = {}
+        for (name, n), sequence in zip(wanted.items(), sequences, strict=True):
+            ids = await conn.scalar(
+                text(
+                    "SELECT array_agg(nextval(CAST(CAST(:seq AS oid) AS regclass))) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"seq": sequence, "n": n},
+            )
+            reserved[name] = sorted(ids)
+        return reserved
+    found = await tops(conn, wanted)
+    return {name: range(found[name] + 1, found[name] + 1 + n) for name, n in wanted.items()}
 
 
 # writing ---------------------------------------------------------------------------------------
@@ -250,6 +287,8 @@ class Codec:
 
     def __init__(self, dialect: Dialect) -> None:
         self._time = _processor(Launch.__table__.c.created_at.type, dialect)
+        if dialect.name == "sqlite":
+            self._time = _sqlite_time
         self._json = _processor(AuditEntry.__table__.c.after.type, dialect)
         self._null = self._json(None)
         self._times: dict[datetime, Any] = {}
@@ -266,6 +305,14 @@ class Codec:
         return self._null if value is None else self._json(value)
 
 
+def _sqlite_time(value: datetime) -> str:
+    """What ``UTCDateTime`` stores on SQLite (naive UTC text with microseconds), in one step
+    rather than through two layers of bind processors."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r} given where aware UTC is required")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def _processor(kind: Any, dialect: Dialect) -> Callable[[Any], Any]:
     process = kind.dialect_impl(dialect).bind_processor(dialect)
     return process if process is not None else (lambda value: value)
@@ -276,34 +323,19 @@ def _light(name: str, columns: Iterable[str]) -> TableClause:
     return table(name, *(column(c) for c in columns))
 
 
-async def insert_rows(
+async def copy_rows(
     conn: AsyncConnection, name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
-    """INSERTs of complete rows (ids included), values in ``columns`` order, as the driver
-    takes them best: SQLite's executemany loops in C; PostgreSQL gets multi-row VALUES,
-    ``INSERT_BATCH`` rows a statement (one round trip each, rather than one per row)."""
+    """PostgreSQL: complete rows (ids included), values in ``columns`` order, in one COPY on
+    the driver's connection, inside the transaction. A row that breaks a constraint raises
+    ``IntegrityError``, as any other statement's would."""
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
-        single = insert(_light(name, columns)).compile(dialect=conn.dialect)
-        await conn.exec_driver_sql(str(single), rows)
-        return
-    size = min(INSERT_BATCH, PG_MAX_PARAMETERS // len(columns))
-    for start in range(0, len(rows), size):
-        batch = rows[start : start + size]
-        await conn.exec_driver_sql(
-            _values_sql(name, columns, len(batch)), tuple(chain.from_iterable(batch))
-        )
-
-
-@lru_cache(maxsize=64)
-def _values_sql(name: str, columns: tuple[str, ...], count: int) -> str:
-    width = len(columns)
-    values = ", ".join(
-        "(" + ", ".join(f"${row * width + i}" for i in range(1, width + 1)) + ")"
-        for row in range(count)
-    )
-    return f"INSERT INTO {name} ({', '.join(columns)}) VALUES {values}"
+    driver: Any = (await conn.get_raw_connection()).driver_connection
+    try:
+        await driver.copy_records_to_table(name, records=rows, columns=columns)
+    except IntegrityConstraintViolationError as error:
+        raise IntegrityError(f"COPY {name}", None, error) from error
 
 
 async def update_rows(

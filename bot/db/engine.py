@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, event
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from bot.db.sqlite_file import SqliteFile, sqlite_path
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CACHE_KIB = 512
@@ -68,14 +68,12 @@ async def begin_write(session: AsyncSession) -> None:
     await session.connection(execution_options={WRITE: True})
 
 
-def ensure_sqlite_directory(url: str) -> None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-
-
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    ensure_sqlite_directory(url)
+def create_engine(url: str, *, echo: bool = False, create: bool = True) -> AsyncEngine:
+    """``create``: a SQLite file (and its folder) that does not exist yet may be created; without
+    it the engine only opens an existing file (``Runtime`` creates only for ``db upgrade``)."""
+    path = sqlite_path(url)
+    if path is not None and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("postgresql"):
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -88,10 +86,18 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # be one more round trip to aiosqlite's thread.
         kwargs.update(pool_reset_on_return=None)
     engine = create_async_engine(url, **kwargs)
+    if path is not None:
+        _guard(engine, SqliteFile(path, create=create))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
+
+
+def _guard(engine: AsyncEngine, file: SqliteFile) -> None:
+    event.listen(engine.sync_engine, "do_connect", file.before_connect)
+    event.listen(engine.sync_engine, "connect", lambda _conn, _record: file.connected())
+    event.listen(engine.sync_engine, "begin", lambda _connection: file.verify())
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

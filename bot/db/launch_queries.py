@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,18 +23,20 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.launch_rows import LaunchRow, triples
-from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch
+from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch, Post
 from bot.domain.calendar_query import Turn, UpcomingFilter
 from bot.domain.dates import LONGEST_WINDOW
 from bot.domain.records import CalendarKey
 from bot.domain.text import name_key
-from bot.domain.vocabulary import LaunchKind, LaunchStatus
+from bot.domain.vocabulary import LaunchKind, LaunchStatus, PostState
 
 FINISHED = (LaunchStatus.LAUNCHED, LaunchStatus.CANCELLED)
 LaunchSelect = Select[Launch, Device, Brand]
+Shared = TypeVar("Shared", Brand, Device, DeviceAlias)
 
 
 LAUNCHES, DEVICES, BRANDS = Launch.__table__.c, Device.__table__.c, Brand.__table__.c
@@ -60,6 +62,29 @@ def listing() -> Select[Any]:
 @cache
 def _one_launch() -> Select[Any]:
     return listing().where(LAUNCHES.id == bindparam("id"))
+
+
+@cache
+def _card_launch() -> Select[Any]:
+    """``_one_launch`` and, in the same statement, when its next scheduled post is due."""
+    next_post = (
+        select(func.min(Post.due_at))
+        .where(
+            Post.guild_id == LAUNCHES.guild_id,
+            Post.launch_id == LAUNCHES.id,
+            Post.state == PostState.PENDING,
+        )
+        .scalar_subquery()
+        .label("next_post_at")
+    )
+    return _one_launch().add_columns(next_post)
+
+
+async def card_launch(session: AsyncSession, guild_id: int, launch_id: int) -> Row[Any] | None:
+    row: Row[Any] | None = (
+        await session.execute(_card_launch(), {"g": guild_id, "id": launch_id})
+    ).first()
+    return row
 
 
 async def listed_launch(session: AsyncSession, guild_id: int, launch_id: int) -> Row[Any] | None:
@@ -142,6 +167,21 @@ async def brand_by_key(session: AsyncSession, guild_id: int, key: str) -> Brand 
     return await session.scalar(
         select(Brand).where(Brand.guild_id == guild_id, Brand.name_key == key)
     )
+
+
+async def insert_unless_taken(
+    session: AsyncSession, model: type[Shared], key: tuple[str, ...], **values: Any
+) -> Shared | None:
+    """Inserts a row that concurrent writers may create at the same moment (a brand, a device,
+    an alias): the new row, or None when a row with the same unique ``key`` exists. One
+    ``INSERT ... ON CONFLICT DO NOTHING``, which on PostgreSQL waits for a writer inserting the
+    same key to finish, so a None means the other row is committed and can be read."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=key).returning(model)
+    )
+    row: Shared | None = await session.scalar(statement)
+    return row
 
 
 async def launch_like(
@@ -368,5 +408,17 @@ async def brands_like(session: AsyncSession, guild_id: int, text: str, limit: in
         .where(Brand.guild_id == guild_id, Brand.name_key.like(pattern, escape="\\"))
         .order_by(Brand.name_key)
         .limit(limit)
+    )
+    return list(found)
+
+
+async def brand_keys(session: AsyncSession, guild_id: int) -> list[str]:
+    return list(await session.scalars(select(Brand.name_key).where(Brand.guild_id == guild_id)))
+
+
+async def region_keys(session: AsyncSession, guild_id: int) -> list[str]:
+    """Every region a launch of the server names (reads the server's launches: use sparingly)."""
+    found = await session.scalars(
+        select(Launch.region_key).where(Launch.guild_id == guild_id).distinct()
     )
     return list(found)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -28,6 +29,7 @@ from bot.domain.vocabulary import (
     FeaturePresence,
     LaunchKind,
     LaunchStatus,
+    PostState,
     Precision,
     SourceKind,
 )
@@ -69,6 +71,7 @@ class GuildSettings(Base):
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON)
     digest_weekday: Mapped[int | None] = mapped_column(Integer)
     digest_time: Mapped[str] = mapped_column(String(5))
+    ping_statuses: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["confirmed"])
     change_notices: Mapped[bool] = mapped_column(Boolean, default=True)
     scheduled_events: Mapped[bool] = mapped_column(Boolean, default=True)
     events_permission_warned: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -208,6 +211,92 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_audit_log_guild_entity", "guild_id", "entity", "entity_id"),)
+
+
+class Post(Base):
+    """A scheduled post: planned first, claimed under a lease, then sent, failed, skipped or
+    cancelled. ``key`` names the moment (``reminder:60@2027-03-27T08:00``), so planning the same
+    launch twice plans nothing new, and a moved date plans new moments."""
+
+    __tablename__ = "posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    launch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("launches.id", ondelete="SET NULL"), index=True
+    )
+    subject: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    state: Mapped[PostState] = mapped_column(_enum(PostState, "post_state"))
+    lease_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("guild_id", "subject", "key", "target"),
+        Index(
+            "ix_posts_pending_due",
+            "due_at",
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+        Index(
+            "ix_posts_sending_lease",
+            "lease_until",
+            sqlite_where=text("state = 'sending'"),
+            postgresql_where=text("state = 'sending'"),
+        ),
+        Index("ix_posts_guild_state_due", "guild_id", "state", "due_at"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class Subscription(Base):
+    """A member who gets a launch's reminders by DM: for one launch, or for every launch of a
+    brand."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    launch_id: Mapped[int | None] = mapped_column(ForeignKey("launches.id", ondelete="CASCADE"))
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("guild_id", "user_id", "launch_id"),
+        UniqueConstraint("guild_id", "user_id", "brand_id"),
+        CheckConstraint("(launch_id IS NULL) <> (brand_id IS NULL)", name="one_subject"),
+        Index("ix_subscriptions_launch", "guild_id", "launch_id"),
+        Index("ix_subscriptions_brand", "guild_id", "brand_id"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class MemberDms(Base):
+    """A member's DMs as the bot found them: failed DMs in a row, and the notice the member is due
+    at their next interaction (``DmNotice``), if any."""
+
+    __tablename__ = "member_dms"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    notice: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(200))
+    updated_at: Mapped[datetime]
 
 
 class BotState(Base):

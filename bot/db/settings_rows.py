@@ -7,7 +7,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildSettings
-from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord, offset_minutes
+from bot.domain.guild_settings import (
+    DEFAULT_PING_STATUSES,
+    GuildDefaults,
+    GuildSettingsRecord,
+    offset_minutes,
+)
+from bot.domain.vocabulary import LaunchStatus
 
 
 def settings_record(
@@ -26,6 +32,7 @@ def settings_record(
         editor_role_id=row.editor_role_id,
         change_notices=row.change_notices,
         scheduled_events=row.scheduled_events,
+        ping_statuses=tuple(LaunchStatus(v) for v in row.ping_statuses),
     )
 
 
@@ -44,6 +51,7 @@ def new_settings_row(guild_id: int, defaults: GuildDefaults, now: datetime) -> G
         digest_time=defaults.digest_time,
         change_notices=True,
         scheduled_events=True,
+        ping_statuses=[s.value for s in DEFAULT_PING_STATUSES],
         events_permission_warned=False,
         created_at=now,
         updated_at=now,

@@ -42,14 +42,14 @@ def span(window: DateWindow | None) -> Span | None:
 def claim_key(
     subject: ClaimSubject,
     span: Span | None,
-    feature: str | None,
+    feature_key: str | None,
     present: FeaturePresence | None,
     source_url: str | None,
     author: str | None,
     seen_at: datetime,
 ) -> ClaimKey:
-    return (subject, span, name_key(feature) if feature else None, present, source_url, author,
-            seen_at)  # fmt: skip
+    """``feature_key``: the feature's ``name_key``."""
+    return (subject, span, feature_key, present, source_url, author, seen_at)
 
 
 @dataclass(slots=True)
@@ -94,10 +94,20 @@ class PreparedEntry:
 
 
 class Dates:
-    """``parse_date`` with a memory: catalogs repeat their dates and zones a great deal."""
+    """``parse_date`` with a memory: catalogs repeat their dates and zones a great deal. It
+    remembers the brands and regions cleaned too, which repeat as much."""
 
     def __init__(self) -> None:
         self._known: dict[tuple[str, str], DateWindow] = {}
+        self._names: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def name(self, value: str, field: str, max_len: int = NAME_MAX) -> tuple[str, str]:
+        """``clean_name`` and its key."""
+        found = self._names.get((value, field))
+        if found is None:
+            clean = clean_name(value, field, max_len)
+            found = self._names[(value, field)] = (clean, name_key(clean))
+        return found
 
     def parse(self, text: str, zone: str) -> DateWindow:
         window = self._known.get((text, zone))
@@ -119,13 +129,13 @@ def prepare(entries: list[CatalogEntry], dates: Dates) -> list[PreparedEntry]:
 def _entry(index: int, entry: CatalogEntry, dates: Dates) -> PreparedEntry:
     new = entry.launch
     device = clean_name(new.device, "device name")
-    brand = clean_name(new.brand, "brand")
+    brand, brand_key = dates.name(new.brand, "brand")
     check_alias_count(len(new.aliases))
     aliases = []
     for alias in new.aliases:
         clean = clean_name(alias, "alias")
         aliases.append((clean, name_key(clean)))
-    region = clean_name(new.region, "region", REGION_MAX)
+    region, region_key = dates.name(new.region, "region", REGION_MAX)
     zone = canonical_zone_name(new.timezone) if new.timezone else None
     edit_zone = canonical_zone_name(new.timezone or "UTC")
     window = dates.parse(new.date, zone) if new.date and zone else None
@@ -137,10 +147,10 @@ def _entry(index: int, entry: CatalogEntry, dates: Dates) -> PreparedEntry:
         device=device,
         device_key=name_key(device),
         brand=brand,
-        brand_key=name_key(brand),
+        brand_key=brand_key,
         aliases=tuple(aliases),
         region=region,
-        region_key=name_key(region),
+        region_key=region_key,
         zone=zone,
         window=window,
         edit_zone=edit_zone,
@@ -159,7 +169,7 @@ def _claim(claim: NewClaim, dates: Dates) -> PreparedClaim:
     keyed = dates.parse(claim.date, claim.timezone or "UTC") if claim.date else None
     f = claim_fields(claim, dates.parse)
     key = claim_key(
-        claim.subject, span(keyed), claim.feature, claim.present, f.source_url, f.author,
+        claim.subject, span(keyed), f.feature_key, claim.present, f.source_url, f.author,
         claim.seen_at,
     )  # fmt: skip
     return PreparedClaim(

@@ -1,4 +1,5 @@
-"""Domain errors. Each carries a message that is safe to show to a Discord user as is."""
+"""Domain errors. Each carries a message for the user; the Discord side escapes it, since it may
+quote what was typed (all but ``NotAllowed``, whose messages are the bot's own words)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,7 @@ class NotAllowed(DomainError):
 
 class CatalogError(DomainError):
     pass
+
+
+class StorageUnavailable(DomainError):
+    """The database cannot be used safely (its file vanished, say); the cause is in the log."""

@@ -9,9 +9,11 @@ from typing import Any
 
 from bot.domain.errors import InvalidDate, InvalidInput
 from bot.domain.offsets import format_offsets, parse_offsets
+from bot.domain.vocabulary import LaunchStatus
 from bot.domain.zones import canonical_zone_name
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_PING_STATUSES = (LaunchStatus.CONFIRMED,)
 ZONE_EXAMPLES = "for example Europe/Berlin, America/New_York or Asia/Shanghai"
 
 
@@ -46,6 +48,7 @@ class GuildSettingsRecord:
     editor_role_id: int | None = None
     change_notices: bool = True
     scheduled_events: bool = True
+    ping_statuses: tuple[LaunchStatus, ...] = DEFAULT_PING_STATUSES
 
     @classmethod
     def defaults_for(cls, guild_id: int, defaults: GuildDefaults) -> GuildSettingsRecord:
@@ -92,6 +95,24 @@ def clock_time(text: str) -> str:
     return f"{int(match[1]):02d}:{match[2]}"
 
 
+def ping_statuses(text: str) -> tuple[LaunchStatus, ...]:
+    """Which statuses ping the server's role in reminders: "confirmed, teased", or "none"."""
+    parts = [p.strip().lower() for p in text.replace(" ", ",").split(",") if p.strip()]
+    if parts == ["none"]:
+        return ()
+    known = {s.value: s for s in LaunchStatus}
+    unknown = [p for p in parts if p not in known]
+    if unknown or not parts:
+        names = ", ".join(known)
+        shown = unknown[0][:20] if unknown else text[:20]
+        raise InvalidInput(f'"{shown}" is not a status: use some of {names}, or none.')
+    return tuple(s for s in LaunchStatus if s.value in parts)
+
+
+def format_statuses(statuses: tuple[LaunchStatus, ...]) -> str:
+    return ", ".join(s.value for s in statuses) or "none"
+
+
 def offset_minutes(offsets: tuple[timedelta, ...] | list[timedelta]) -> list[int]:
     return [int(o.total_seconds() // 60) for o in offsets]
 
@@ -107,6 +128,7 @@ def settings_snapshot(record: GuildSettingsRecord) -> dict[str, Any]:
         "digest": "off"
         if record.digest_weekday is None
         else f"{WEEKDAYS[record.digest_weekday]} {record.digest_time}",
+        "ping_statuses": format_statuses(record.ping_statuses),
         "change_notices": record.change_notices,
         "scheduled_events": record.scheduled_events,
     }

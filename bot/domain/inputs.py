@@ -82,6 +82,7 @@ class SettingsChange:
     digest_time: str | Unset = UNSET
     change_notices: bool | Unset = UNSET
     scheduled_events: bool | Unset = UNSET
+    ping_statuses: str | Unset = UNSET
 
     def is_empty(self) -> bool:
         return self == SettingsChange()

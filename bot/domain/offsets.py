@@ -1,4 +1,4 @@
-"""Reminder offsets such as "1d, 1h, 30m": how long before a launch a reminder goes out."""
+"""Reminder offsets such as "1w, 1d, 1h, 30m": how long before a launch a reminder goes out."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from datetime import timedelta
 from bot.domain.errors import InvalidInput
 
 _UNIT_MINUTES = {"d": 24 * 60, "h": 60, "m": 1}
-_TOKEN = re.compile(r"(\d{1,4})\s*([dhm])")
+_PARSED_MINUTES = {"w": 7 * 24 * 60, **_UNIT_MINUTES}
+_TOKEN = re.compile(r"([0-9]{1,4})\s*([wdhm])")
 MAX_OFFSETS = 5
 MAX_OFFSET = timedelta(days=30)
-EXAMPLES = 'for example "1d, 1h" or "2h, 30m" (units: d, h, m)'
+EXAMPLES = 'for example "1w, 1d, 1h" or "2h, 30m" (units: w, d, h, m)'
 
 
 def parse_offsets(text: str) -> list[timedelta]:
@@ -27,7 +28,7 @@ def parse_offsets(text: str) -> list[timedelta]:
         for match in _TOKEN.finditer(compact):
             if match.start() != pos:
                 break
-            minutes += int(match.group(1)) * _UNIT_MINUTES[match.group(2)]
+            minutes += int(match.group(1)) * _PARSED_MINUTES[match.group(2)]
             pos = match.end()
         if pos != len(compact) or pos == 0:
             raise InvalidInput(f'"{part[:20]}" is not a reminder offset: use {EXAMPLES}.')

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.domain.errors import InvalidInput
+
 WINDOWS = {
     "7d": "Next 7 days",
     "30d": "Next 30 days",
@@ -14,6 +16,8 @@ WINDOWS = {
 
 
 def window_bounds(key: str, now: datetime) -> tuple[datetime, datetime | None]:
-    if key == "all" or not key.endswith("d") or not key[:-1].isdigit():
+    if key not in WINDOWS:
+        raise InvalidInput(f"Pick how far ahead to look from the list: {', '.join(WINDOWS)}.")
+    if key == "all":
         return now, None
-    return now, now + timedelta(days=int(key[:-1]))
+    return now, now + timedelta(days=int(key.removesuffix("d")))

@@ -14,6 +14,7 @@ from bot.domain.vocabulary import (
     FeaturePresence,
     LaunchKind,
     LaunchStatus,
+    PostState,
     SourceKind,
 )
 
@@ -56,7 +57,11 @@ class LaunchRecord:
 
     @property
     def title(self) -> str:
-        return self.device if self.region == "Global" else f"{self.device} ({self.region})"
+        return launch_title(self.device, self.region)
+
+
+def launch_title(device: str, region: str) -> str:
+    return device if region == "Global" else f"{device} ({region})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,8 @@ class LaunchChange:
     settings: GuildSettingsRecord
     claims: tuple[ClaimRecord, ...] = ()
     source: ClaimRecord | None = None
+    next_post_at: datetime | None = None
+    """When the earliest post this change planned is due (so the dispatcher can wake then)."""
 
     @property
     def changed(self) -> bool:
@@ -144,6 +151,7 @@ class LaunchCard:
 
     launch: LaunchRecord
     claims: tuple[ClaimRecord, ...]
+    next_post_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,3 +204,52 @@ class Listing:
 
     items: tuple[LaunchRecord, ...]
     total: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostPlan:
+    """A scheduled post to exist for a subject (a launch); ``key`` names its moment."""
+
+    key: str
+    target: str
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+    launch_id: int | None = None
+    payload: dict[str, Any] | None = None
+    """What the post says when it cannot be read back at send time (a change notice)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedPost:
+    """A due post this process has claimed under a lease, to send now."""
+
+    id: int
+    guild_id: int
+    launch_id: int | None
+    subject: str
+    key: str
+    target: str
+    kind: str
+    due_at: datetime
+    expires_at: datetime
+    attempts: int
+    payload: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostProblem:
+    due_at: datetime
+    kind: str
+    state: PostState
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostSummary:
+    """A server's scheduled posts at a glance: how many in each state, the next one due, and
+    the latest that failed or were skipped (with why)."""
+
+    counts: dict[PostState, int]
+    next_due: datetime | None
+    problems: tuple[PostProblem, ...]

@@ -26,6 +26,17 @@ class LaunchStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class PostState(enum.StrEnum):
+    """Where a scheduled post is: waiting, being sent (claimed under a lease), or done."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    CANCELLED = "cancelled"
+
+
 class LaunchKind(enum.StrEnum):
     ANNOUNCEMENT = "announcement"
     RELEASE = "release"

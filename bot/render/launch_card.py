@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
-from discord.utils import escape_markdown
+from discord.utils import format_dt
 
 from bot.app import limits
 from bot.app.limits import clip
@@ -11,7 +13,8 @@ from bot.domain.dates import render_short
 from bot.domain.records import ClaimRecord, LaunchRecord
 from bot.domain.text import REGION_MAX
 from bot.domain.vocabulary import ClaimSubject, LaunchStatus
-from bot.render.when import timestamp, when_long
+from bot.render.user_text import escape_user_text, user_text
+from bot.render.when import when_long
 
 STATUS_COLOURS = {
     LaunchStatus.RUMORED: discord.Colour.light_grey(),
@@ -24,10 +27,6 @@ STATUS_COLOURS = {
 MAX_CLAIMS_SHOWN = 5
 
 
-def plain(text: str, limit: int) -> str:
-    return clip(escape_markdown(text), limit)
-
-
 def claim_line(claim: ClaimRecord) -> str:
     if claim.subject is ClaimSubject.DATE and claim.window:
         what = render_short(claim.window)
@@ -35,32 +34,38 @@ def claim_line(claim: ClaimRecord) -> str:
         presence = claim.present.value if claim.present else "?"
         what = f"{claim.feature}: {presence}"
     who = claim.author or "unknown source"
-    line = f"{plain(what, 80)} · {plain(who, 60)} ({claim.source_kind.value})"
+    line = f"{user_text(what, 80)} · {user_text(who, 60)} ({claim.source_kind.value})"
     if claim.source_url:
-        line += f" · [source](<{claim.source_url}>)"
-    line += f" · seen {timestamp(claim.seen_at, 'd')}"
+        line += f" · <{claim.source_url}>"
+    line += f" · seen {format_dt(claim.seen_at, 'd')}"
     return f"~~{line}~~" if claim.superseded else line
 
 
-def launch_card(launch: LaunchRecord, claims: tuple[ClaimRecord, ...] = ()) -> discord.Embed:
+def launch_card(
+    launch: LaunchRecord,
+    claims: tuple[ClaimRecord, ...] = (),
+    next_post_at: datetime | None = None,
+) -> discord.Embed:
     embed = discord.Embed(
-        title=plain(launch.device, limits.EMBED_TITLE),
+        title=user_text(launch.device, limits.EMBED_TITLE),
         colour=STATUS_COLOURS[launch.status],
-        description=plain(launch.note, 1000) if launch.note else None,
+        description=user_text(launch.note, 1000) if launch.note else None,
     )
-    embed.add_field(name="Brand", value=plain(launch.brand, 200))
-    embed.add_field(name="Region", value=plain(launch.region, REGION_MAX))
+    embed.add_field(name="Brand", value=user_text(launch.brand, 200))
+    embed.add_field(name="Region", value=user_text(launch.region, REGION_MAX))
     embed.add_field(name="Status", value=launch.status.value.capitalize())
     embed.add_field(name="Date", value=when_long(launch.window), inline=False)
     embed.add_field(name="Kind", value=launch.kind.value.capitalize())
     if launch.confidence is not None:
         embed.add_field(name="Confidence", value=f"{launch.confidence}%")
     if launch.partner:
-        embed.add_field(name="Partner", value=plain(launch.partner, 200))
+        embed.add_field(name="Partner", value=user_text(launch.partner, 200))
     if launch.livestream_url:
         embed.add_field(
             name="Livestream", value=clip(f"<{launch.livestream_url}>", 1000), inline=False
         )
+    if next_post_at is not None:
+        embed.add_field(name="Next reminder", value=format_dt(next_post_at, "R"))
     latest = sorted(claims, key=lambda c: c.seen_at, reverse=True)[:MAX_CLAIMS_SHOWN]
     if latest:
         lines: list[str] = []
@@ -70,8 +75,8 @@ def launch_card(launch: LaunchRecord, claims: tuple[ClaimRecord, ...] = ()) -> d
                 break
             lines.append(line)
         embed.add_field(name="Latest claims", value="\n".join(lines) or "…", inline=False)
-    footer = f"Launch #{launch.id}"
     if launch.aliases:
-        footer += " · also known as " + ", ".join(launch.aliases)
-    embed.set_footer(text=clip(footer, 300))
+        aliases = ", ".join(escape_user_text(a) for a in launch.aliases)
+        embed.add_field(name="Also known as", value=clip(aliases, 1000), inline=False)
+    embed.set_footer(text=f"Launch #{launch.id}")
     return embed

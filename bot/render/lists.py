@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import discord
+from discord.utils import format_dt
 
 from bot.app import limits
 from bot.domain.dates import render_short
 from bot.domain.records import AuditRecord, History, Page
 from bot.domain.vocabulary import ClaimSubject
-from bot.render.launch_card import STATUS_COLOURS, claim_line, plain
-from bot.render.when import APPROX, timestamp, when_short
+from bot.render.launch_card import STATUS_COLOURS, claim_line
+from bot.render.user_text import escape_user_text, user_text
+from bot.render.when import APPROX, when_short
 
 PAGE_SIZE = 10
 
@@ -21,9 +23,9 @@ def upcoming_page(page: Page, title: str = "Upcoming launches") -> discord.Embed
         return embed
     lines = []
     for launch in page.items:
-        where = plain(f"{launch.brand}, {launch.region}", 80)
+        where = user_text(f"{launch.brand}, {launch.region}", 80)
         lines.append(
-            f"`#{launch.id}` **{plain(launch.device, 80)}** ({where}) · "
+            f"`#{launch.id}` **{user_text(launch.device, 80)}** ({where}) · "
             f"{when_short(launch.window)} · {launch.status.value}"
         )
     embed.description = limits.clip("\n".join(lines), limits.EMBED_DESCRIPTION)
@@ -51,7 +53,7 @@ def _count(page: Page) -> str:
 
 
 def _audit_line(entry: AuditRecord) -> str:
-    who = plain(entry.actor_name, 60)
+    who = user_text(entry.actor_name, 60)
     before, after = entry.before or {}, entry.after or {}
     if entry.action == "add":
         detail = f"added ({after.get('status')}, {after.get('date') or 'no date'})"
@@ -63,13 +65,13 @@ def _audit_line(entry: AuditRecord) -> str:
         ]
         parts = [f"{k}: {before.get(k)} → {after.get(k)}" for k in changed]
         detail = f"{entry.action}" + (f" ({'; '.join(parts)})" if parts else "")
-    return f"{timestamp(entry.at, 'd')} · {plain(detail, 300)} · by {who}"
+    return f"{format_dt(entry.at, 'd')} · {user_text(detail, 300)} · by {who}"
 
 
 def history_embed(history: History) -> discord.Embed:
     launch = history.launch
     embed = discord.Embed(
-        title=limits.clip(f"History of {launch.device}", limits.EMBED_TITLE),
+        title=limits.clip(f"History of {escape_user_text(launch.device)}", limits.EMBED_TITLE),
         colour=STATUS_COLOURS[launch.status],
     )
     dates = [c for c in history.claims if c.subject is ClaimSubject.DATE]

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-from discord.utils import escape_markdown, escape_mentions
+import discord
 
 from bot.app import limits
+from bot.domain.change_notice import ChangeNotice, NoticeSide
 from bot.domain.dates import render_short
-from bot.domain.records import ClaimRecord, LaunchRecord
+from bot.render.scheduled_posts import LATE_NOTE, OutgoingPost
+from bot.render.user_text import escape_user_text
 
 
-def _state(launch: LaunchRecord, source: str | None) -> str:
-    date = render_short(launch.window) if launch.window else "no date"
-    who = f", {source}" if source else ""
-    return f"{date} ({launch.status.value}{who})"
+def _state(side: NoticeSide) -> str:
+    date = render_short(side.window) if side.window else "no date"
+    who = f", {escape_user_text(side.source)}" if side.source else ""
+    return f"{date} ({side.status.value}{who})"
 
 
-def change_notice(
-    before: LaunchRecord, after: LaunchRecord, before_source: str | None, source: ClaimRecord | None
-) -> str:
-    name = escape_mentions(escape_markdown(after.device))
-    author = source.author if source and source.author else None
-    line = f"**{name}**: {_state(before, before_source)} → {_state(after, author)}"
-    if source and source.source_url:
-        line += f"\nSource: <{source.source_url}>"
+def change_notice(notice: ChangeNotice, *, late: bool = False) -> str:
+    name = escape_user_text(notice.device)
+    line = f"**{name}**: {_state(notice.before)} → {_state(notice.after)}"
+    if late:
+        line += LATE_NOTE
+    if notice.source_url:
+        line += f"\nSource: <{notice.source_url}>"
     return limits.clip(line, limits.CONTENT)
+
+
+def notice_message(notice: ChangeNotice, *, late: bool) -> OutgoingPost:
+    """A notice pings nobody: the names and sources in it are user text."""
+    return OutgoingPost(change_notice(notice, late=late), discord.AllowedMentions.none())

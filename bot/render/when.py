@@ -3,22 +3,18 @@ windows as honest text, clearly marked as approximate."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from discord.utils import format_dt
 
 from bot.domain.dates import DateWindow, Precision, render_date, render_short
 
 APPROX = "≈"
 
 
-def timestamp(moment: datetime, style: str = "F") -> str:
-    return f"<t:{int(moment.timestamp())}:{style}>"
-
-
 def when_long(window: DateWindow | None) -> str:
     if window is None:
         return "No date yet"
     if window.precision is Precision.EXACT:
-        return f"{timestamp(window.start, 'F')} ({timestamp(window.start, 'R')})"
+        return f"{format_dt(window.start, 'F')} ({format_dt(window.start, 'R')})"
     return f"{render_date(window)} (approximate)"
 
 
@@ -26,5 +22,5 @@ def when_short(window: DateWindow | None) -> str:
     if window is None:
         return "no date yet"
     if window.precision is Precision.EXACT:
-        return timestamp(window.start, "f")
+        return format_dt(window.start, "f")
     return f"{APPROX} {render_short(window)}"

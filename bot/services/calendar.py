@@ -37,9 +37,8 @@ from bot.domain.records import (
 )
 from bot.domain.vocabulary import LaunchStatus
 from bot.services.event_mirror import StoredEvents
+from bot.services.launch_writer import CONFLICT as CONFLICT
 from bot.services.launch_writer import LaunchWriter
-
-CONFLICT = "Someone else changed the same thing at the same moment; please try again."
 
 
 class CalendarService:
@@ -78,6 +77,7 @@ class CalendarService:
                 if editor:
                     await writer.require_editor()
                 yield writer
+                await writer.finish()
         except IntegrityError:
             raise InvalidInput(CONFLICT) from None
 
@@ -125,9 +125,18 @@ class CalendarService:
         )
 
     async def tease(
-        self, guild_id: int, actor: Actor, launch_id: int, date: str | None = None
+        self,
+        guild_id: int,
+        actor: Actor,
+        launch_id: int,
+        date: str | None = None,
+        source: NewClaim | None = None,
+        timezone: str | None = None,
     ) -> LaunchChange:
-        return await self._status(guild_id, actor, launch_id, LaunchStatus.TEASED, date)
+        """As ``confirm``: an official source without an author is credited to the brand."""
+        return await self._status(
+            guild_id, actor, launch_id, LaunchStatus.TEASED, date, source, timezone
+        )
 
     async def postpone(
         self,
@@ -136,8 +145,11 @@ class CalendarService:
         launch_id: int,
         date: str | None = None,
         source: NewClaim | None = None,
+        timezone: str | None = None,
     ) -> LaunchChange:
-        return await self._status(guild_id, actor, launch_id, LaunchStatus.POSTPONED, date, source)
+        return await self._status(
+            guild_id, actor, launch_id, LaunchStatus.POSTPONED, date, source, timezone
+        )
 
     async def cancel(
         self, guild_id: int, actor: Actor, launch_id: int, source: NewClaim | None = None
@@ -145,9 +157,16 @@ class CalendarService:
         return await self._status(guild_id, actor, launch_id, LaunchStatus.CANCELLED, None, source)
 
     async def mark_launched(
-        self, guild_id: int, actor: Actor, launch_id: int, date: str | None = None
+        self,
+        guild_id: int,
+        actor: Actor,
+        launch_id: int,
+        date: str | None = None,
+        timezone: str | None = None,
     ) -> LaunchChange:
-        return await self._status(guild_id, actor, launch_id, LaunchStatus.LAUNCHED, date)
+        return await self._status(
+            guild_id, actor, launch_id, LaunchStatus.LAUNCHED, date, timezone=timezone
+        )
 
     async def remove(self, guild_id: int, actor: Actor, launch_id: int) -> LaunchChange:
         async with self.unit(guild_id, actor) as writer:
@@ -187,11 +206,14 @@ class CalendarService:
             return await _launch(session, guild_id, launch_id)
 
     async def card(self, guild_id: int, launch_id: int) -> LaunchCard:
-        """A launch and its claims: three statements, no audit log."""
+        """A launch, its claims and its next scheduled post: three statements, no audit log."""
         async with reading(self._sessions) as session:
-            launch = await _launch(session, guild_id, launch_id)
-            rows = await q.claim_rows(session, guild_id, launch_id)
-            return LaunchCard(launch, tuple(claim_record(r) for r in rows))
+            row = await q.card_launch(session, guild_id, launch_id)
+            if row is None:
+                raise LaunchNotFound(f"There is no launch #{launch_id} in this server.")
+            launch = (await launch_records(session, guild_id, [row]))[0]
+            claims = await q.claim_rows(session, guild_id, launch_id)
+            return LaunchCard(launch, tuple(claim_record(r) for r in claims), row.next_post_at)
 
     async def history(self, guild_id: int, launch_id: int) -> History:
         async with reading(self._sessions) as session:
@@ -255,6 +277,14 @@ class CalendarService:
     async def brand_names(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
         async with reading(self._sessions) as session:
             return await q.brands_like(session, guild_id, text, max(1, min(limit, MAX_PAGE)))
+
+    async def brand_keys(self, guild_id: int) -> list[str]:
+        async with reading(self._sessions) as session:
+            return await q.brand_keys(session, guild_id)
+
+    async def region_keys(self, guild_id: int) -> list[str]:
+        async with reading(self._sessions) as session:
+            return await q.region_keys(session, guild_id)
 
     async def count(self, guild_id: int) -> int:
         async with reading(self._sessions) as session:

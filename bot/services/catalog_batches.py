@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -59,9 +60,25 @@ class Batch:
         return any(rows for _, rows in self.updates) or any(rows for _, _, rows in self.inserts)
 
 
+INSERTS = {
+    "brands": BRANDS,
+    "devices": DEVICES,
+    "device_aliases": ALIASES,
+    "launches": LAUNCHES,
+    "claims": CLAIMS,
+    "audit_log": AUDIT,
+}
+"""The tables new rows go into, parents before children, with their columns."""
+
+
 class RowBuilder:
-    def __init__(self, guild_id: int, actor: Actor, now: datetime, codec: Codec) -> None:
+    def __init__(
+        self, guild_id: int, actor: Actor, now: datetime, codec: Codec, *, by_chunk: bool
+    ) -> None:
+        """``by_chunk``: each chunk's rows go in as statements of their own (a claim can point
+        only at a claim of its own chunk or an earlier one), else all in one per table."""
         self.guild_id = guild_id
+        self.by_chunk = by_chunk
         self.actor_id = actor.id
         self.actor_name = actor.name[:NAME_MAX]
         self.now = codec.time(now)
@@ -69,7 +86,7 @@ class RowBuilder:
         self.deferred: list[PlannedClaim] = []
         """New claims superseded by a claim of a later chunk: pointed at it after the inserts."""
 
-    def batch(self, chunk: Chunk, audit_ids: Any) -> Batch:
+    def batch(self, chunk: Chunk, audit_ids: Iterator[int]) -> Batch:
         g = self.guild_id
         series = [{"id": d.id, "is_series": True} for d in chunk.series]
         changed = [
@@ -115,19 +132,18 @@ class RowBuilder:
         )  # fmt: skip
 
     def _claims(self, claims: list[PlannedClaim]) -> list[Row]:
-        """Claims that supersede others go first, so each row's superseded_by_id exists when it
-        is inserted; one pointing at a claim of a later chunk is pointed there afterwards."""
+        """A claim's superseded_by_id is checked at the end of the statement that inserts it; one
+        pointing at a claim of a later chunk's statement is pointed there afterwards."""
         if not claims:
             return []
-        last = max(claim.id or 0 for claim in claims)
+        last = max(claim.id or 0 for claim in claims) if self.by_chunk else None
         built = []
         for claim in claims:
             target = claim.pointer.id if claim.pointer is not None else None
-            if target is not None and target > last:
+            if last is not None and target is not None and target > last:
                 target = None
                 self.deferred.append(claim)
             built.append(self._claim(claim, target))
-        built.sort(key=lambda row: row[16] is not None)  # superseded_by_id
         return built
 
     def _claim(self, claim: PlannedClaim, superseded_by: int | None) -> Row:

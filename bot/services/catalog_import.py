@@ -3,17 +3,20 @@
 The file is prepared in pure code first (names, keys, dates, claims), so a bad entry is reported
 before the database is touched. Then, in one transaction: a handful of queries read the brands,
 devices, aliases, launches and claims the file is about; the import is worked out in memory
-(``catalog_plan``); ids are reserved; and the rows are written with multi-row INSERTs and
-executemany UPDATEs (``bot.db.catalog_rows``).
+(``catalog_plan``); ids are reserved; and the rows are built and written, chunk by chunk.
 
-On SQLite everything up to the writing happens before the write lock is taken, so the lock is
-held only while rows are written and a bot write waits that long at most. Should another write
-commit in between, the import reads again under the lock, and works the plan out again only if
-what it rests on changed.
+PostgreSQL: the rows read stay locked, and the new rows go straight into the tables with COPY.
+
+SQLite: everything up to the move of the rows happens without the main database's write lock.
+The rows are staged in temporary tables (``catalog_staging``); then the lock is taken and, if
+nothing of this server changed since it was read, the rows move into the real tables, their ids
+shifted past any that other servers' writes took meanwhile. If this server did change, the
+import is worked out again, without the lock, up to ``UNLOCKED_TRIES`` times, then under it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db import catalog_rows as rows
+from bot.db.catalog_staging import Staging
 from bot.db.engine import begin_read
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.catalog import CatalogEntry
@@ -34,11 +38,15 @@ from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
 from bot.domain.permissions import require_editor
 from bot.domain.records import Actor
 from bot.services.calendar import CONFLICT, CalendarService
-from bot.services.catalog_batches import Batch, RowBuilder
+from bot.services.catalog_batches import INSERTS, RowBuilder
 from bot.services.catalog_plan import Planner
 from bot.services.catalog_state import PlannedClaim
+from bot.services.post_planning import replan_server
 
 Progress = Callable[[int, int], None]
+UNLOCKED_TRIES = 3
+"""SQLite: how many times an import is worked out without the write lock while writes to its
+server keep changing what it read, before it is worked out under the lock."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +75,14 @@ async def import_catalog(
     with _no_cycle_collection():
         async with sessions() as session:
             try:
-                result = await job.run(session)
-                await session.commit()
+                try:
+                    result = await job.run(session)
+                    await session.commit()
+                except BaseException:
+                    await session.rollback()
+                    raise
+                finally:
+                    await job.close()
             except IntegrityError:
                 raise InvalidInput(CONFLICT) from None
     return result
@@ -105,45 +119,138 @@ class _Import:
         self.entries = entries
         self.progress = progress
         self.dates = Dates()
+        self.staging: Staging | None = None
+        self.audit_ids: Iterator[int] = iter(())
+        self.done = self.reported = 0
 
     async def run(self, session: AsyncSession) -> ImportResult:
         await begin_read(session)  # SQLite: no transaction yet, so reading takes no lock
         conn = await session.connection()
         await rows.plan_once(conn)
-        settings = await self._settings(session)
         prepared = prepare(self.entries, self.dates)
-        version = await rows.data_version(conn)
-        planner = Planner(prepared, self.now, self.dates)
-        seen = await self._read(conn, planner, prepared)
-        planner.plan_launches(settings.timezone)
-        batches, deferred = await self._rows(conn, planner)
-        writes = any(batches) or planner.repointed
-        if writes and not await rows.write_lock(conn, version):
-            # Another connection committed since the reads (SQLite): read again, under the lock
-            # now. The plan stands if nothing it rests on changed; the ids are reserved anew.
-            session.expire_all()
-            again = Planner(prepared, self.now, self.dates)
-            latest = await self._settings(session)
-            if (await self._read(conn, again, prepared), latest) != (seen, settings):
-                planner = again
-                planner.plan_launches(latest.timezone)
-            batches, deferred = await self._rows(conn, planner)
-        done = 0
-        for chunk, batch in zip(planner.chunks, batches, strict=True):
-            for name, changes in batch.updates:
-                await rows.update_rows(conn, name, self.guild_id, changes)
-            for name, columns, new in batch.inserts:
-                await rows.insert_rows(conn, name, columns, new)
-            for _ in range(chunk.entries):
-                done += 1
-                if self.progress is not None:
-                    self.progress(done, len(self.entries))
-        repointed = _repointed([*planner.repointed, *deferred])
-        await rows.update_rows(conn, "claims", self.guild_id, repointed)
+        if conn.dialect.name == "sqlite":
+            planner = await self._staged(session, conn, prepared)
+        else:
+            planner = await self._copied(session, conn, prepared)
+        if planner.writes():  # the imported launches get their posts like any other
+            await replan_server(session, await self._settings(session), self.now)
         counts = planner.outcomes
+        planner.release()
         return ImportResult(
             counts["created"], counts["updated"], counts["unchanged"], planner.claims_added
         )
+
+    async def close(self) -> None:
+        if self.staging is not None:
+            await self.staging.close()
+
+    async def _plan(
+        self, session: AsyncSession, conn: AsyncConnection, prepared: list[PreparedEntry]
+    ) -> tuple[Planner, GuildSettingsRecord]:
+        """Reads what the entries are about and works the import out."""
+        session.expire_all()
+        settings = await self._settings(session)
+        planner = Planner(prepared, self.now, self.dates)
+        await self._read(conn, planner, prepared)
+        planner.plan_launches(settings.timezone)
+        return planner, settings
+
+    async def _copied(
+        self, session: AsyncSession, conn: AsyncConnection, prepared: list[PreparedEntry]
+    ) -> Planner:
+        """PostgreSQL: updates, then each chunk's new rows with one COPY per table. The next
+        chunk's rows are built on another thread meanwhile, while the server works through the
+        rows just sent (its foreign-key checks are most of the time)."""
+        planner, _ = await self._plan(session, conn, prepared)
+        if not planner.writes():
+            return planner
+        await rows.write_lock(conn, None)
+        builder, _ = await self._builder(conn, planner, by_chunk=True)
+        chunks = planner.chunks
+        batch = builder.batch(chunks[0], self.audit_ids)
+        for n, chunk in enumerate(chunks):
+            following = chunks[n + 1] if n + 1 < len(chunks) else None
+            building = (
+                asyncio.ensure_future(asyncio.to_thread(builder.batch, following, self.audit_ids))
+                if following is not None
+                else None
+            )
+            try:
+                for name, changes in batch.updates:
+                    await rows.update_rows(conn, name, self.guild_id, changes)
+                for name, columns, new in batch.inserts:
+                    await rows.copy_rows(conn, name, columns, new)
+            finally:
+                if building is not None:
+                    batch = await building  # also when the COPY failed: the thread ends first
+            self._progress(chunk.entries)
+        repointed = _repointed([*planner.repointed, *builder.deferred])
+        await rows.update_rows(conn, "claims", self.guild_id, repointed)
+        return planner
+
+    async def _staged(
+        self, session: AsyncSession, conn: AsyncConnection, prepared: list[PreparedEntry]
+    ) -> Planner:
+        """SQLite: worked out and staged without the write lock; moved in under it."""
+        self.staging = staging = Staging(conn, INSERTS)
+        for attempt in range(UNLOCKED_TRIES + 1):
+            locked = attempt == UNLOCKED_TRIES
+            if locked:  # the server keeps changing: work it out under the lock this time
+                await rows.write_lock(conn, None)
+            version = await rows.data_version(conn)
+            marks = await rows.tops(conn)
+            planner, settings = await self._plan(session, conn, prepared)
+            if not planner.writes():
+                return planner
+            builder, planned = await self._builder(conn, planner, by_chunk=False)
+            await staging.open()
+            updates: list[tuple[str, list[dict[str, Any]]]] = []
+            for chunk in planner.chunks:
+                batch = builder.batch(chunk, self.audit_ids)  # while the last chunk is staged
+                await staging.flush()
+                for name, _, new in batch.inserts:
+                    staging.add(name, new)
+                await staging.started()
+                updates += batch.updates
+                self._progress(chunk.entries)
+            await staging.commit()
+            current = planned
+            if not locked and not await rows.write_lock(conn, version):
+                if await self._changed(session, conn, marks, settings):
+                    await rows.release_lock(conn)
+                    planner.release()
+                    continue
+                current = await rows.tops(conn, planned)
+            await staging.move(planned, current)
+            shift = {name: current[name] - top for name, top in planned.items()}
+            for name, changes in updates:
+                await rows.update_rows(conn, name, self.guild_id, changes)
+            repointed = _repointed(planner.repointed, shift.get("claims", 0), planned.get("claims"))
+            await rows.update_rows(conn, "claims", self.guild_id, repointed)
+            return planner
+        raise AssertionError("the last attempt holds the write lock")
+
+    async def _changed(
+        self,
+        session: AsyncSession,
+        conn: AsyncConnection,
+        marks: dict[str, int],
+        settings: GuildSettingsRecord,
+    ) -> bool:
+        """Whether this server changed since ``marks`` were read (before the import's reads)."""
+        if await rows.guild_changed(conn, self.guild_id, marks):
+            return True
+        session.expire_all()
+        return await self._settings(session) != settings
+
+    def _progress(self, entries: int) -> None:
+        """Reports each entry once, however often the import is worked out."""
+        done = self.done + entries
+        if self.progress is not None:
+            for n in range(self.reported + 1, done + 1):
+                self.progress(n, len(self.entries))
+        self.reported = max(self.reported, done)
+        self.done = done
 
     async def _settings(self, session: AsyncSession) -> GuildSettingsRecord:
         """The server's settings; a member must be allowed to edit launches."""
@@ -153,8 +260,8 @@ class _Import:
 
     async def _read(
         self, conn: AsyncConnection, planner: Planner, prepared: list[PreparedEntry]
-    ) -> tuple[object, ...]:
-        """Reads what the entries are about into ``planner``; returns what it read."""
+    ) -> None:
+        """Reads what the entries are about into ``planner``."""
         g = self.guild_id
         names = {p.device_key for p in prepared}
         names.update(key for p in prepared for _, key in p.aliases)
@@ -171,13 +278,12 @@ class _Import:
         planner.know_launches(launches)
         claims = await rows.claims(conn, g, planner.wanted_launches())
         planner.know_claims(claims)
-        return brands, devices, owners, launches, claims
 
-    async def _rows(
-        self, conn: AsyncConnection, planner: Planner
-    ) -> tuple[list[Batch], list[PlannedClaim]]:
-        """Reserves the new rows' ids, then builds every row, chunk by chunk; and the claims
-        whose superseded_by_id is written afterwards."""
+    async def _builder(
+        self, conn: AsyncConnection, planner: Planner, *, by_chunk: bool
+    ) -> tuple[RowBuilder, dict[str, int]]:
+        """Reserves the new rows' ids; returns the builder and, per table that gets new rows,
+        the largest id before them."""
         chunks = planner.chunks
         new: dict[str, list[Any]] = {
             "brands": [b for c in chunks for b in c.brands],
@@ -192,15 +298,23 @@ class _Import:
         for name, items in new.items():
             for item, new_id in zip(items, reserved.get(name, ()), strict=True):
                 item.id = new_id
-        builder = RowBuilder(self.guild_id, self.actor, self.now, rows.Codec(conn.dialect))
-        audit_ids = iter(reserved.get("audit_log", ()))
-        return [builder.batch(chunk, audit_ids) for chunk in chunks], builder.deferred
+        self.audit_ids = iter(reserved.get("audit_log", ()))
+        self.done = 0
+        codec = rows.Codec(conn.dialect)
+        builder = RowBuilder(self.guild_id, self.actor, self.now, codec, by_chunk=by_chunk)
+        return builder, {name: ids[0] - 1 for name, ids in reserved.items()}
 
 
-def _repointed(claims: list[PlannedClaim]) -> list[dict[str, Any]]:
+def _repointed(
+    claims: list[PlannedClaim], shift: int = 0, top: int | None = None
+) -> list[dict[str, Any]]:
+    """Stored claims whose superseded_by_id changes; a new claim's id moved up by ``shift`` if
+    it is above ``top``."""
     changed = []
     for claim in claims:
         target = claim.pointer.id if claim.pointer is not None else None
+        if target is not None and top is not None and target > top:
+            target += shift
         if target != claim.stored:
             changed.append({"id": claim.id, "superseded_by_id": target})
     return changed

@@ -58,6 +58,19 @@ class Planner:
         self.claims_added = 0
         self._seq = 0
 
+    def release(self) -> None:
+        """Lets reference counting free the plan at once (a launch and its claims point at
+        each other, which only the cycle collector, paused during an import, would undo)."""
+        for launch in self.launches.values():
+            launch.subjects.clear()
+
+    def writes(self) -> bool:
+        """Whether the import changes anything."""
+        return bool(self.repointed) or any(
+            c.brands or c.devices or c.series or c.aliases or c.launches or c.changed or c.claims
+            for c in self.chunks
+        )
+
     # what the database holds -----------------------------------------------------------------
 
     def know(
@@ -99,8 +112,8 @@ class Planner:
             elif r.feature is not None:
                 launch.subjects.setdefault((r.subject, name_key(r.feature)), []).append(claim)
             launch.keys.add(
-                claim_key(r.subject, r.window, r.feature, r.present, r.source_url, r.author,
-                          r.seen_at)
+                claim_key(r.subject, r.window, name_key(r.feature) if r.feature else None,
+                          r.present, r.source_url, r.author, r.seen_at)
             )  # fmt: skip
 
     # devices first: they decide which existing launches the entries are about -----------------
@@ -229,8 +242,8 @@ class Planner:
             )
         )  # fmt: skip
         launch.keys.add(
-            claim_key(new.subject, span(window), p.feature, present, p.source_url, p.author,
-                      seen_at)
+            claim_key(new.subject, span(window), p.feature_key, present, p.source_url,
+                      p.author, seen_at)
         )  # fmt: skip
         subject = (new.subject, p.feature_key) if p.feature_key else (new.subject,)
         self._supersede(launch.subjects.setdefault(subject, []), claim)

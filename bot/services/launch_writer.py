@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import audit_rows as audit
 from bot.db import launch_queries as q
+from bot.db.launch_queries import Shared
 from bot.db.launch_rows import LaunchRow, aliases_of, claim_record, launch_record
 from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch
 from bot.db.settings_rows import load_guild_settings
@@ -45,6 +47,11 @@ from bot.domain.vocabulary import (
     Precision,
     SourceKind,
 )
+from bot.services.post_planning import notice_post, replan_launch
+
+CONFLICT = "Someone else changed the same thing at the same moment; please try again."
+UNIQUE_NAME = ("guild_id", "name_key")
+UNIQUE_ALIAS = ("guild_id", "alias_key")
 
 
 class LaunchWriter:
@@ -62,6 +69,7 @@ class LaunchWriter:
         self.clock = clock
         self.defaults = defaults
         self._settings: GuildSettingsRecord | None = None
+        self._audits: list[dict[str, Any]] = []
 
     async def settings(self) -> GuildSettingsRecord:
         if self._settings is None:
@@ -90,11 +98,12 @@ class LaunchWriter:
 
     async def _brand(self, name: str) -> Brand:
         clean = clean_name(name, "brand")
-        row = await q.brand_by_key(self.session, self.guild_id, name_key(clean))
+        key = name_key(clean)
+        row = await q.brand_by_key(self.session, self.guild_id, key)
         if row is None:
-            row = Brand(guild_id=self.guild_id, name=clean, name_key=name_key(clean))
-            self.session.add(row)
-            await self.session.flush()
+            row = await q.insert_unless_taken(
+                self.session, Brand, UNIQUE_NAME, guild_id=self.guild_id, name=clean, name_key=key
+            ) or _created_meanwhile(await q.brand_by_key(self.session, self.guild_id, key))
         return row
 
     async def ensure_device(
@@ -104,19 +113,17 @@ class LaunchWriter:
         when they are all known here (a new device), else None."""
         clean = clean_name(name, "device name")
         clean_brand = clean_name(brand, "brand")
-        device = await q.device_by_name(self.session, self.guild_id, name_key(clean))
+        key = name_key(clean)
+        device = await q.device_by_name(self.session, self.guild_id, key)
         if device is None:
             brand_row = await self._brand(clean_brand)
-            device = Device(
-                guild_id=self.guild_id,
-                brand_id=brand_row.id,
-                name=clean,
-                name_key=name_key(clean),
-                is_series=series,
-            )
-            self.session.add(device)
-            await self.session.flush()
-            return device, brand_row, await self._add_aliases(device, aliases)
+            device = await q.insert_unless_taken(
+                self.session, Device, UNIQUE_NAME, guild_id=self.guild_id,
+                brand_id=brand_row.id, name=clean, name_key=key, is_series=series,
+            )  # fmt: skip
+            if device is not None:
+                return device, brand_row, await self._add_aliases(device, aliases)
+            device = _created_meanwhile(await q.device_by_name(self.session, self.guild_id, key))
         brand_row = await self.session.get_one(Brand, device.brand_id)
         if brand_row.name_key != name_key(clean_brand):
             raise InvalidInput(
@@ -137,17 +144,17 @@ class LaunchWriter:
             if key == device.name_key:
                 continue
             owner = await q.device_by_name(self.session, self.guild_id, key)
-            if owner is not None and owner.id != device.id:
-                raise InvalidInput(f'"{clean}" already names another device, {owner.name}.')
             if owner is None:
-                self.session.add(
-                    DeviceAlias(
-                        guild_id=self.guild_id, device_id=device.id, alias=clean, alias_key=key
-                    )
-                )
-                added.append(clean)
-        if added:
-            await self.session.flush()
+                row = await q.insert_unless_taken(
+                    self.session, DeviceAlias, UNIQUE_ALIAS, guild_id=self.guild_id,
+                    device_id=device.id, alias=clean, alias_key=key,
+                )  # fmt: skip
+                if row is not None:
+                    added.append(clean)
+                    continue
+                owner = _created_meanwhile(await q.device_by_name(self.session, self.guild_id, key))
+            if owner.id != device.id:
+                raise InvalidInput(f'"{clean}" already names another device, {owner.name}.')
         return tuple(added)
 
     async def _refuse_duplicate(
@@ -172,8 +179,7 @@ class LaunchWriter:
     def _audit(
         self, action: str, launch_id: int, before: LaunchRecord | None, after: LaunchRecord | None
     ) -> None:
-        audit.record(
-            self.session,
+        self._audits.append(audit.entry(
             guild_id=self.guild_id,
             actor=self.actor,
             at=self.clock(),
@@ -182,7 +188,12 @@ class LaunchWriter:
             action=action,
             before=launch_snapshot(before),
             after=launch_snapshot(after),
-        )
+        ))  # fmt: skip
+
+    async def finish(self) -> None:
+        """Writes what the unit of work left for its end (its audit rows, in one statement)."""
+        await audit.insert_all(self.session, self._audits)
+        self._audits.clear()
 
     async def add(self, new: NewLaunch, source: NewClaim | None = None) -> LaunchChange:
         region = clean_name(new.region, "region", REGION_MAX)
@@ -222,7 +233,8 @@ class LaunchWriter:
         claims: list[ClaimRecord] = []
         added = await self._add_claim(row, claims, source) if source is not None else None
         self._audit("add", row.id, None, after)
-        return LaunchChange(None, after, settings, tuple(claims), added)
+        next_post = await replan_launch(self.session, None, after, settings, now)
+        return LaunchChange(None, after, settings, tuple(claims), added, next_post)
 
     async def edit(self, launch_id: int, edit: LaunchEdit, action: str = "edit") -> LaunchChange:
         (row, device, brand), before = await self._locked(launch_id)
@@ -291,8 +303,9 @@ class LaunchWriter:
         if claim.window is None:
             raise InvalidInput("Only a date claim can be adopted as the launch's date.")
         _set_window(row, claim.window)
-        change = await self._finish((row, device, brand), before, "adopt", claims=claims)
-        return replace(change, source=claim)
+        return await self._finish(
+            (row, device, brand), before, "adopt", claims=claims, adopted=claim
+        )
 
     async def _finish(
         self,
@@ -301,6 +314,7 @@ class LaunchWriter:
         action: str,
         source: NewClaim | None = None,
         claims: list[ClaimRecord] | None = None,
+        adopted: ClaimRecord | None = None,
     ) -> LaunchChange:
         row, device, brand = found
         _require_date_if_confirmed(row)
@@ -314,17 +328,27 @@ class LaunchWriter:
         added = await self._add_claim(row, claims, source) if source is not None else None
         if not unchanged:  # written last, so both audit rows go in one statement at commit
             self._audit(action, row.id, before, after)
-        return LaunchChange(before, before if unchanged else after, settings, tuple(claims), added)
+        after = before if unchanged else after
+        change = LaunchChange(before, after, settings, tuple(claims), added or adopted)
+        if not change.date_or_status_changed:
+            return change
+        now = self.clock()  # the notice tells what the change was, so it needs the claims first
+        next_post = await replan_launch(
+            self.session, before, after, settings, now, notice_post(change, now)
+        )
+        return replace(change, next_post_at=next_post)
 
     async def remove(self, launch_id: int) -> LaunchChange:
         (row, _, _), before = await self._locked(launch_id)
         await self.session.execute(
             delete(Claim).where(Claim.guild_id == self.guild_id, Claim.launch_id == launch_id)
         )
+        settings = await self.settings()
+        await replan_launch(self.session, before, None, settings, self.clock())
         await self.session.delete(row)
         await self.session.flush()
         self._audit("remove", launch_id, before, None)
-        return LaunchChange(before, None, await self.settings())
+        return LaunchChange(before, None, settings)
 
     async def add_claim(self, launch_id: int, new: NewClaim) -> ClaimAdded:
         (row, _, _), launch = await self._locked(launch_id)
@@ -356,8 +380,7 @@ class LaunchWriter:
         record = claim_record(row)
         claims.append(record)
         claims.sort(key=lambda c: (c.seen_at, c.id))
-        audit.record(
-            self.session,
+        self._audits.append(audit.entry(
             guild_id=self.guild_id,
             actor=self.actor,
             at=now,
@@ -366,8 +389,15 @@ class LaunchWriter:
             action="add",
             before=None,
             after=claim_snapshot(record),
-        )
+        ))  # fmt: skip
         return record
+
+
+def _created_meanwhile(row: Shared | None) -> Shared:
+    """A shared row another transaction inserted while this one tried to: it has committed."""
+    if row is None:
+        raise InvalidInput(CONFLICT)
+    return row
 
 
 def _claim_row(

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import audit_rows as audit
-from bot.db.engine import reading
+from bot.db.engine import begin_write, reading
 from bot.db.models import GuildSettings
 from bot.db.settings_rows import mark_events_warned, new_settings_row, settings_record
 from bot.domain.errors import InvalidInput
@@ -18,12 +18,15 @@ from bot.domain.guild_settings import (
     clock_time,
     iana_zone,
     offset_minutes,
+    ping_statuses,
     settings_snapshot,
     weekday,
 )
 from bot.domain.inputs import UNSET, SettingsChange
 from bot.domain.offsets import parse_offsets
 from bot.domain.records import Actor
+from bot.services.digests import digest_changed, replan_digest
+from bot.services.post_planning import replan_server
 
 
 class SettingsService:
@@ -55,6 +58,7 @@ class SettingsService:
             raise InvalidInput("Nothing to change: give at least one setting.")
         now = self._clock()
         async with self._sessions() as session, session.begin():
+            await begin_write(session)  # on SQLite a read cannot become a write behind a writer
             row = await session.get(GuildSettings, guild_id)
             if row is None:
                 row = new_settings_row(guild_id, self._defaults, now)
@@ -64,6 +68,14 @@ class SettingsService:
             row.updated_at = now
             await session.flush()
             after = settings_record(row, guild_id, self._defaults)
+            plan_changed = (before.reminder_offsets, before.timezone) != (
+                after.reminder_offsets,
+                after.timezone,
+            )
+            if plan_changed:
+                await replan_server(session, after, now)
+            if digest_changed(before, after):
+                await replan_digest(session, after, now)
             audit.record(
                 session,
                 guild_id=guild_id,
@@ -95,5 +107,7 @@ def _apply(row: GuildSettings, change: SettingsChange) -> None:
         row.digest_time = clock_time(change.digest_time)
     if change.change_notices is not UNSET:
         row.change_notices = change.change_notices
+    if change.ping_statuses is not UNSET:
+        row.ping_statuses = [s.value for s in ping_statuses(change.ping_statuses)]
     if change.scheduled_events is not UNSET:
         row.scheduled_events = change.scheduled_events

@@ -9,13 +9,14 @@ from typing import Any
 import discord
 
 from bot.domain.errors import NotAllowed
+from bot.render.user_text import escape_user_text
 from bot.ui.context import NO_PINGS, actor_of, bot_of, launch_id_from
 from bot.ui.safe import guarded
 
 
 class RemoveLaunchButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"lb:rm:(?P<guild>\d{1,20}):(?P<launch>\d{1,10}):(?P<user>\d{1,20})",
+    template=r"lb:rm:(?P<guild>[0-9]{1,20}):(?P<launch>[0-9]{1,10}):(?P<user>[0-9]{1,20})",
 ):
     def __init__(self, guild_id: int, launch_id: int, user_id: int) -> None:
         super().__init__(
@@ -44,8 +45,14 @@ class RemoveLaunchButton(
         change = await bot.runtime.calendar.remove(self.guild_id, actor_of(interaction), launch_id)
         name = change.before.title if change.before else f"#{self.launch_id}"
         await interaction.response.edit_message(
-            content=f"Removed {discord.utils.escape_markdown(name)}.",
+            content=f"Removed {escape_user_text(name)}.",
             view=None,
+            allowed_mentions=NO_PINGS,
+        )
+        # The prompt was only for the editor; the channel sees what was removed and by whom.
+        who = escape_user_text(interaction.user.display_name)
+        await interaction.followup.send(
+            f"{who} removed **{escape_user_text(name)}** and its claims from the calendar.",
             allowed_mentions=NO_PINGS,
         )
         await bot.announcer.after_change(interaction, change)

@@ -1,5 +1,6 @@
-"""Several writers at once: claims still have exactly one current claim, and collisions on new
-devices end in a clear message, not a database error."""
+"""Several writers at once: claims still have exactly one current claim, shared rows (brands,
+devices, aliases) are created once and reused, and only a true collision on the same launch is
+refused, with a clear message rather than a database error."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from bot.domain.inputs import NewClaim, NewLaunch
 from bot.domain.records import Actor
 from bot.domain.vocabulary import ClaimSubject, SourceKind
 from bot.services.calendar import CalendarService
+from bot.services.launch_writer import CONFLICT
 from tests.support.clock import FakeClock
 
 GUILD = 1
@@ -41,19 +43,47 @@ async def test_concurrent_date_claims_leave_one_current(
     assert all(c.superseded_by_id == current[0].id for c in claims if c is not current[0])
 
 
-async def test_concurrent_adds_of_one_new_device_fail_cleanly(calendar: CalendarService) -> None:
-    async def add(n: int) -> str:
-        new = NewLaunch(device="Pixel 10", brand="Google", region=f"Region {n}")
+async def _add_at_once(calendar: CalendarService, launches: list[NewLaunch]) -> list[str]:
+    async def add(n: int, new: NewLaunch) -> str:
         try:
-            await calendar.add(GUILD, EDITORS[n], new)
+            await calendar.add(GUILD, EDITORS[n % len(EDITORS)], new)
         except InvalidInput as exc:
             return str(exc)
         return "added"
 
-    results = await asyncio.gather(*(add(n) for n in range(4)))
-    assert "added" in results
-    refused = [r for r in results if r != "added"]
-    assert all("at the same moment" in r for r in refused)
+    return list(await asyncio.gather(*(add(n, new) for n, new in enumerate(launches))))
+
+
+async def test_concurrent_adds_of_one_new_device_all_succeed(calendar: CalendarService) -> None:
+    new = [NewLaunch(device="Pixel 10", brand="Google", region=f"Region {n}") for n in range(8)]
+    assert await _add_at_once(calendar, new) == ["added"] * 8
     page = await calendar.all(GUILD)
-    assert page.total == results.count("added")
-    assert {v.device for v in page.items} == {"Pixel 10"}
+    assert page.total == 8
+    assert {(v.device, v.brand) for v in page.items} == {("Pixel 10", "Google")}
+
+
+async def test_concurrent_adds_of_one_new_alias_keep_it_on_one_device(
+    calendar: CalendarService,
+) -> None:
+    new = [
+        NewLaunch(device="Xiaomi 12", brand="Xiaomi", region=f"Region {n}", aliases=("Mi 12",))
+        for n in range(6)
+    ]
+    assert await _add_at_once(calendar, new) == ["added"] * 6
+    launches = (await calendar.all(GUILD)).items
+    assert {v.aliases for v in launches} == {("Mi 12",)}
+
+
+async def test_concurrent_adds_of_the_same_launch_refuse_all_but_one(
+    calendar: CalendarService,
+) -> None:
+    """The one true conflict: the same device, region and kind. The first add wins; each other
+    add is refused with a sentence, never a database error."""
+    results = await _add_at_once(calendar, [NewLaunch(device="Mate 50", brand="Huawei")] * 5)
+    assert results.count("added") == 1
+    refused = [r for r in results if r != "added"]
+    assert len(refused) == 4
+    assert all(
+        r == CONFLICT or r.startswith("Mate 50 already has a Global announcement") for r in refused
+    ), refused
+    assert (await calendar.all(GUILD)).total == 1

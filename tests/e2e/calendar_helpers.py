@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select
 from bot.db.engine import create_engine
 from bot.db.models import AuditEntry, Brand, Claim, Device, GuildSettings, Launch
 from bot.domain.dates import Precision
+from bot.domain.text import name_key
 from bot.domain.vocabulary import LaunchKind, LaunchStatus
 from tests.emulator import CallbackRecord, Emulator, Guild, Member, MessageRecord
 
@@ -57,24 +58,39 @@ def button_id(message: MessageRecord, label: str) -> str:
     raise AssertionError(f"no button {label!r} on message {message.id}")
 
 
-async def seed_launches(db_url: str, guild_id: int, count: int) -> None:
+async def seed_launches(
+    db_url: str,
+    guild_id: int,
+    count: int,
+    *,
+    brand: str = "Seed",
+    region: str = "Global",
+    device: str = "Phone",
+) -> None:
     """Many launches, written with bulk inserts (the catalog importer is too slow for a fixture)."""
     now = datetime.now(UTC)
     engine = create_engine(db_url)
     try:
         async with engine.begin() as conn:
             brand_id = (
-                await conn.execute(
-                    insert(Brand).returning(Brand.id),
-                    [{"guild_id": guild_id, "name": "Seed", "name_key": "seed"}],
+                await conn.scalar(
+                    select(Brand.id).where(
+                        Brand.guild_id == guild_id, Brand.name_key == name_key(brand)
+                    )
                 )
-            ).scalar_one()
+                or (
+                    await conn.execute(
+                        insert(Brand).returning(Brand.id),
+                        [{"guild_id": guild_id, "name": brand, "name_key": name_key(brand)}],
+                    )
+                ).scalar_one()
+            )
             devices = [
                 {
                     "guild_id": guild_id,
                     "brand_id": brand_id,
-                    "name": f"Phone {n:04d}",
-                    "name_key": f"phone {n:04d}",
+                    "name": f"{device} {n:04d}",
+                    "name_key": name_key(f"{device} {n:04d}"),
                     "is_series": False,
                 }
                 for n in range(count)
@@ -87,8 +103,8 @@ async def seed_launches(db_url: str, guild_id: int, count: int) -> None:
                     {
                         "guild_id": guild_id,
                         "device_id": device_id,
-                        "region": "Global",
-                        "region_key": "global",
+                        "region": region,
+                        "region_key": name_key(region),
                         "kind": LaunchKind.ANNOUNCEMENT,
                         "status": LaunchStatus.RUMORED,
                         "window_start": start,

@@ -8,6 +8,7 @@ import discord.gateway
 import discord.http
 import pytest
 
+from bot.domain.clock import Clock, utc_now
 from tests.e2e.harness import TOKEN, RunningBot, Server, build_server, start_bot
 from tests.emulator import Emulator
 
@@ -40,8 +41,8 @@ async def launch_bot(emu: Emulator, db_url: str, server: Server) -> AsyncIterato
     """Starts the bot (stopping each one at the end); extra keyword args are env settings."""
     running: list[RunningBot] = []
 
-    async def start(**extra: str) -> RunningBot:
-        bot = await start_bot(emu, db_url, **extra)
+    async def start(clock: Clock = utc_now, **extra: str) -> RunningBot:
+        bot = await start_bot(emu, db_url, clock, **extra)
         running.append(bot)
         return bot
 

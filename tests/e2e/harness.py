@@ -12,6 +12,7 @@ import pytest
 
 from bot.app.runner import BotApp
 from bot.config import load_settings
+from bot.domain.clock import Clock, utc_now
 from tests.emulator import Channel, Emulator, Guild, Member, Perm, Role
 
 REPO = Path(__file__).resolve().parents[2]
@@ -71,6 +72,8 @@ def bot_environment(emu: Emulator, db_url: str, **extra: str) -> dict[str, str]:
         LAUNCHBOT_DISCORD_API_BASE=emu.api_base,
         LAUNCHBOT_DISCORD_GATEWAY_URL=emu.gateway_url,
         DISCORD_TOKEN=TOKEN,
+        # A weekly digest only where a test asks for one, so other tests' posts are their own.
+        LAUNCHBOT_DEFAULT_DIGEST_DAY="off",
     )
     env.update(extra)
     return env
@@ -90,9 +93,9 @@ class RunningBot:
         await asyncio.wait_for(self.task, 15)
 
 
-async def start_bot(emu: Emulator, db_url: str, **extra: str) -> RunningBot:
+async def start_bot(emu: Emulator, db_url: str, clock: Clock = utc_now, **extra: str) -> RunningBot:
     settings = load_settings(bot_environment(emu, db_url, **extra))
-    app = BotApp(settings, guild_ready_timeout=0.05)
+    app = BotApp(settings, clock=clock, guild_ready_timeout=0.05)
     task = asyncio.create_task(app.run())
     ready = asyncio.create_task(app.bot.became_ready.wait())
     done, _ = await asyncio.wait({task, ready}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
@@ -106,7 +109,7 @@ async def start_bot(emu: Emulator, db_url: str, **extra: str) -> RunningBot:
     return RunningBot(app, task)
 
 
-async def wait_for_log(caplog: pytest.LogCaptureFixture, needle: str, timeout: float = 5.0) -> str:
+async def wait_for_log(caplog: pytest.LogCaptureFixture, needle: str, timeout: float = 15.0) -> str:
     """The first captured log message containing ``needle`` (logging can trail the reply)."""
     async with asyncio.timeout(timeout):
         while True:

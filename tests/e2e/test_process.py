@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import time
+
+import pytest
 
 from tests.e2e.harness import LAUNCHBOT, TOKEN, Server, bot_environment
 from tests.emulator import Emulator
@@ -37,7 +40,7 @@ class BotProcess:
         return code
 
 
-async def start_process(emu: Emulator, db_url: str, **extra: str) -> BotProcess:
+async def spawn(emu: Emulator, db_url: str, **extra: str) -> BotProcess:
     env = bot_environment(emu, db_url, **extra)
     process = await asyncio.create_subprocess_exec(
         str(LAUNCHBOT),
@@ -46,7 +49,11 @@ async def start_process(emu: Emulator, db_url: str, **extra: str) -> BotProcess:
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
-    bot = BotProcess(process)
+    return BotProcess(process)
+
+
+async def start_process(emu: Emulator, db_url: str, **extra: str) -> BotProcess:
+    bot = await spawn(emu, db_url, **extra)
     await bot.wait_for_line("ready as")
     return bot
 
@@ -84,6 +91,72 @@ async def test_sigint_exits_0_and_the_token_never_appears_in_debug_logs(
     assert len(bot.lines) > 20, "expected a DEBUG-level log"
     assert TOKEN not in output
     assert TOKEN.split(".")[0] not in output
+
+
+async def test_interaction_tokens_never_appear_in_debug_logs(
+    emu: Emulator, server: Server, db_url: str
+) -> None:
+    """Callback and webhook URLs carry the interaction's token, a credential for 15 minutes."""
+    bot = await start_process(emu, db_url, LAUNCHBOT_LOG_LEVEL="DEBUG")
+    handle = await emu.invoke_slash(
+        server.guild,
+        server.editor,
+        "launch",
+        subcommand="add",
+        options={"device": "Pixel 9", "brand": "Google"},
+    )
+    await handle.wait_response()
+    await bot.wait_for_line("command=/launch add")
+    bot.process.send_signal(signal.SIGTERM)
+    assert await bot.wait_exit(timeout=10) == 0
+    output = "\n".join(bot.lines)
+    assert f"/interactions/{handle.id}/[redacted]/callback" in output
+    assert "'token': '[redacted]'" in output  # the INTERACTION_CREATE payload
+    assert handle.token not in output
+    assert handle.token[:40] not in output
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("refusal", ["connection refused", "handshake refused"])
+async def test_a_gateway_unreachable_at_start_is_retried_with_one_line_per_attempt(
+    emu: Emulator, server: Server, db_url: str, refusal: str
+) -> None:
+    if refusal == "connection refused":  # nothing listens on the gateway's port at first
+        port = _free_port()
+        bot = await spawn(
+            emu, db_url, LAUNCHBOT_DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway"
+        )
+        await bot.wait_for_line("(attempt 2: ")
+        await emu.listen_also(port)
+    else:
+        emu.faults.fail_next("GET", "/gateway", count=2, status=503)
+        bot = await spawn(emu, db_url)
+    await bot.wait_for_line("ready as")
+    handle = await emu.invoke_slash(server.guild, server.member, "about")
+    assert (await handle.wait_response()).embeds[0]["title"] == "launchbot"
+    bot.process.send_signal(signal.SIGTERM)
+    assert await bot.wait_exit(timeout=10) == 0
+    failed = [line for line in bot.lines if "cannot reach the Discord gateway" in line]
+    assert [line.split("(attempt ")[1][:2] for line in failed] == ["1:", "2:"]
+    assert all("WARNING" in line and "trying again in" in line for line in failed)
+    expected = "HTTP 503" if refusal == "handshake refused" else "Connect call failed"
+    assert expected in failed[0]
+    assert not any("Traceback" in line or "Error" in line for line in bot.lines)
+    assert emu.gateway.identify_count == 1
+
+
+async def test_sigterm_while_waiting_for_the_gateway_exits_0(emu: Emulator, db_url: str) -> None:
+    gateway = f"ws://127.0.0.1:{_free_port()}/gateway"
+    bot = await spawn(emu, db_url, LAUNCHBOT_DISCORD_GATEWAY_URL=gateway)
+    await bot.wait_for_line("(attempt 1: ")
+    bot.process.send_signal(signal.SIGTERM)
+    assert await bot.wait_exit(timeout=10) == 0
+    assert bot.lines[-1].endswith("stopped")
 
 
 async def test_refused_token_is_one_clear_line(emu: Emulator, db_url: str) -> None:

@@ -16,6 +16,8 @@ CHAT_NAME = re.compile(r"^[-_'\w]{1,32}$", re.UNICODE)
 SUB_TYPES = (OptionType.SUB_COMMAND, OptionType.SUB_COMMAND_GROUP)
 CONTEXT_LIMIT = 15
 CHAT_LIMIT = 100
+CONTEXTS = frozenset({0, 1, 2})
+INTEGRATION_TYPES = frozenset({0, 1})
 
 
 @dataclass
@@ -184,6 +186,25 @@ def validate_command(data: dict[str, Any], errors: FormErrors, path: Path = ()) 
             "NUMBER_TYPE_COERCE",
             f'Value "{perms}" is not int.',
         )
+    _check_enum_list(errors, (*path, "contexts"), data.get("contexts"), CONTEXTS)
+    _check_enum_list(
+        errors, (*path, "integration_types"), data.get("integration_types"), INTEGRATION_TYPES
+    )
+
+
+def _check_enum_list(errors: FormErrors, path: Path, values: Any, allowed: frozenset[int]) -> None:
+    """``contexts`` (0 guild, 1 bot DM, 2 private channel) and ``integration_types`` (0 guild
+    install, 1 user install): null means Discord's default, otherwise known values only."""
+    if values is None:
+        return
+    if not isinstance(values, list):
+        errors.add(path, "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType")
+        return
+    for i, value in enumerate(values):
+        if not isinstance(value, int) or value not in allowed:
+            errors.add(
+                (*path, i), "ENUM_TYPE_COERCE", f'Value "{value}" is not a valid enum value.'
+            )
 
 
 def _check_name(errors: FormErrors, path: Path, name: Any) -> None:

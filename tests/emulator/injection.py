@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .constants import CallbackType, Intent, Perm
+from .constants import CallbackType, CommandType, Intent, OptionType, Perm
 from .interactions import InteractionHandle
 from .messages import MessageRecord
 from .models import Channel, Guild, Member, ScheduledEvent, User
+from .option_values import schema_for
 from .rest_messages import finalize_poll
 
 if TYPE_CHECKING:
@@ -93,6 +94,45 @@ class InjectionMixin:
             locale=locale,
             force=force,
         )
+        return await self._dispatch_interaction(payload, guild, channel, user)
+
+    async def invoke_forged_slash(
+        self,
+        guild: Guild | None,
+        member: Who,
+        name: str,
+        *,
+        forged: dict[str, Any],
+        subcommand: str | None = None,
+        group: str | None = None,
+        options: dict[str, Any] | None = None,
+        channel: Channel | None = None,
+    ) -> InteractionHandle:
+        """Like ``invoke_slash``, but the options in ``forged`` carry their raw JSON values as
+        given, unchecked: a value outside the choices or min/max, of another type, an id with no
+        resolved data. That is what a modified client, or a stale command schema, can deliver.
+        ``options`` are checked as usual (a required option needs a valid value there too, which
+        ``forged`` then replaces)."""
+        user = self._user_of(member)
+        channel = channel or self._default_channel(guild, user)
+        payload = self.builder.slash(
+            guild, user, channel, name, group=group, subcommand=subcommand, options=options
+        )
+        command = self.builder.find_command(
+            guild, user, channel, name, CommandType.CHAT_INPUT, force=True
+        )
+        schema = {
+            o["name"]: o for o in schema_for(command.get("options") or [], group, subcommand, name)
+        }
+        leaf: list[dict[str, Any]] = payload["data"].setdefault("options", [])
+        nested = (OptionType.SUB_COMMAND, OptionType.SUB_COMMAND_GROUP)
+        while leaf and leaf[0]["type"] in nested:
+            leaf = leaf[0].setdefault("options", [])
+        for option, value in forged.items():
+            if option not in schema:
+                raise ValueError(f"/{name} has no option {option!r}: {sorted(schema)}")
+            leaf[:] = [o for o in leaf if o["name"] != option]
+            leaf.append({"name": option, "type": schema[option]["type"], "value": value})
         return await self._dispatch_interaction(payload, guild, channel, user)
 
     async def invoke_autocomplete(

@@ -112,14 +112,14 @@ class InteractionHandle:
             lambda: f"interaction {self.id}: no {what} within {timeout}s (errors: {self.errors})",
         )
 
-    async def wait_response(self, timeout: float = 5.0) -> CallbackRecord:
+    async def wait_response(self, timeout: float = 15.0) -> CallbackRecord:
         """The callback (type 4 message, 5 defer, 6, 7 update, 8 autocomplete, 9 modal)."""
         return await self._wait(lambda: self.response, timeout, "callback")  # type: ignore[no-any-return]
 
     async def wait_original(
         self,
         predicate: Callable[[MessageRecord], bool] | None = None,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
     ) -> MessageRecord:
         """The original response message once it is no longer loading (or matches predicate)."""
         check = predicate or (lambda m: not m.loading)
@@ -130,7 +130,7 @@ class InteractionHandle:
 
         return await self._wait(ready, timeout, "matching original message")  # type: ignore[no-any-return]
 
-    async def wait_followup(self, count: int = 1, timeout: float = 5.0) -> MessageRecord:
+    async def wait_followup(self, count: int = 1, timeout: float = 15.0) -> MessageRecord:
         """The ``count``-th follow-up message (1-based)."""
 
         def ready() -> MessageRecord | None:
@@ -138,7 +138,7 @@ class InteractionHandle:
 
         return await self._wait(ready, timeout, f"follow-up #{count}")  # type: ignore[no-any-return]
 
-    async def wait_error(self, timeout: float = 5.0) -> tuple[str, int, int]:
+    async def wait_error(self, timeout: float = 15.0) -> tuple[str, int, int]:
         """The first rejected request for this interaction: (route, status, code)."""
         return await self._wait(lambda: self.errors[0] if self.errors else None, timeout, "error")  # type: ignore[no-any-return]
 

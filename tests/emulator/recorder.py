@@ -98,7 +98,7 @@ class RequestLog:
         route: RoutePattern = None,
         predicate: Callable[[RecordedRequest], bool] | None = None,
         *,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
         since: int = 0,
         count: int = 1,
         status: int | None = None,

@@ -208,12 +208,14 @@ def register(router: Router, emu: Emulator) -> None:
         if (
             original is not None
             and original.loading
+            and not original.deleted
             and not handle.followups
             and handle.response
             and handle.response.type == 5
         ):
             # The first follow-up after a deferred response replaces the "thinking..." message
-            # (its ephemerality is the defer's, whatever the follow-up asks).
+            # (its ephemerality is the defer's, whatever the follow-up asks). Once that message
+            # is deleted, a follow-up is a new message with its own flags.
             msg = store.edit(original, {k: v for k, v in body.items() if k != "flags"}, ctx.uploads)
         else:
             ephemeral = (

@@ -98,7 +98,7 @@ class Emulator(InjectionMixin):
         app = web.Application(client_max_size=256 * 1024 * 1024)
         app.router.add_route("*", r"/api/v{version:\d+}{tail:/.*}", self._api)
         for path in ("/gateway", "/gateway/", "/gateway-resume", "/gateway-resume/"):
-            app.router.add_get(path, self.gateway.handle)
+            app.router.add_get(path, self._gateway)
         app.router.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", self._attachment)
         self._runner = web.AppRunner(
             app, handle_signals=False, access_log=None, shutdown_timeout=1.0
@@ -108,6 +108,12 @@ class Emulator(InjectionMixin):
         await site.start()
         self.port = int(self._runner.addresses[0][1])
         return self
+
+    async def listen_also(self, port: int) -> None:
+        """Serves on a second port too (say, one a client was refused on until now)."""
+        if self._runner is None:
+            raise RuntimeError("the emulator is not started")
+        await web.TCPSite(self._runner, self.host, port).start()
 
     async def stop(self) -> None:
         await self.gateway.close_all()
@@ -166,7 +172,7 @@ class Emulator(InjectionMixin):
         route: RoutePattern = None,
         predicate: Callable[[RecordedRequest], bool] | None = None,
         *,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
         since: int = 0,
         count: int = 1,
         status: int | None = None,
@@ -188,7 +194,7 @@ class Emulator(InjectionMixin):
         predicate: Callable[[MessageRecord], bool] | None = None,
         *,
         channel: Channel | None = None,
-        timeout: float = 5.0,
+        timeout: float = 15.0,
         since: int = 0,
     ) -> MessageRecord:
         def check() -> MessageRecord | None:
@@ -226,6 +232,11 @@ class Emulator(InjectionMixin):
         self, event: str, data: dict[str, Any], guild_id: int | None, intent: int, redact: bool
     ) -> None:
         self.gateway.dispatch(event, data, guild_id=guild_id, intent=intent, redact=redact)
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        """A fault on ``GET /gateway`` (or ``/gateway-resume``) refuses the WebSocket handshake."""
+        refusal = self.faults.failure_for("GET", request.path.rstrip("/"), request.path)
+        return refusal if refusal is not None else await self.gateway.handle(request)
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
         att_id = int(request.match_info["attachment_id"])

@@ -89,3 +89,58 @@ async def test_invalid_commands_fail_with_50035(emu: Emulator, world: World) -> 
         assert "required" in errors["1"]["options"]["1"]
         assert errors["2"]["name"]["_errors"][0]["code"] == "APPLICATION_COMMANDS_DUPLICATE_NAME"
         assert emu.command_syncs == []
+
+
+async def test_visibility_fields_are_stored_validated_and_applied(
+    emu: Emulator, world: World
+) -> None:
+    client = make_client()
+    tree = app_commands.CommandTree(client)
+
+    @tree.command(name="admin", description="Managers only, servers only")
+    @app_commands.guild_only()
+    @app_commands.guild_install()
+    @app_commands.default_permissions(manage_events=True)
+    async def admin(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("ok")
+
+    @tree.command(name="anywhere", description="Servers and DMs")
+    @app_commands.guild_install()
+    @app_commands.allowed_contexts(guilds=True, dms=True, private_channels=False)
+    async def anywhere(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("ok")
+
+    async with running_client(client, emu):
+        await tree.sync()
+        stored = {c["name"]: c for c in emu.commands()}
+        assert stored["admin"]["contexts"] == [0]
+        assert stored["admin"]["integration_types"] == [0]
+        assert stored["admin"]["default_member_permissions"] == str(1 << 33)
+        assert stored["anywhere"]["contexts"] == [0, 1]
+        assert stored["anywhere"]["default_member_permissions"] is None
+        fetched = {c.name: c for c in await tree.fetch_commands()}
+        assert fetched["admin"].default_member_permissions == discord.Permissions(
+            manage_events=True
+        )
+
+        # What Discord's client would not offer: a DM for a server-only command, a member
+        # without the default permissions. The moderator has Manage Events.
+        with pytest.raises(PermissionError):
+            await emu.invoke_slash(None, world.alice.user, "admin")
+        with pytest.raises(PermissionError):
+            await emu.invoke_slash(world.guild, world.alice, "admin")
+        handle = await emu.invoke_slash(world.guild, world.mod, "admin")
+        assert (await handle.wait_response()).content == "ok"
+        handle = await emu.invoke_slash(None, world.alice.user, "anywhere")
+        assert (await handle.wait_response()).content == "ok"
+
+        bad = [
+            {"name": "x", "description": "x", "type": 1, "contexts": [0, 7]},
+            {"name": "y", "description": "y", "type": 1, "integration_types": ["guild"]},
+        ]
+        with pytest.raises(discord.HTTPException) as info:
+            await client.http.bulk_upsert_global_commands(emu.state.application.id, payload=bad)
+        assert info.value.code == 50035
+        errors = emu.requests[-1].response["errors"]
+        assert errors["0"]["contexts"]["1"]["_errors"][0]["code"] == "ENUM_TYPE_COERCE"
+        assert errors["1"]["integration_types"]["0"]["_errors"][0]["code"] == "ENUM_TYPE_COERCE"

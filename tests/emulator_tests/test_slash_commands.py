@@ -295,6 +295,36 @@ async def test_injection_refuses_what_discord_would_not_send(
         )
 
 
+async def test_forged_option_values_reach_the_handler_unchecked(
+    emu: Emulator, world: World, bot: Bot
+) -> None:
+    handle = await emu.invoke_forged_slash(
+        world.guild,
+        world.alice,
+        "launch",
+        subcommand="info",
+        options={
+            "phone": "Pixel",
+            "year": 2025,
+            "confirmed": True,
+            "who": world.bob,
+            "where": world.announcements,
+            "role": world.fans,
+            "price": 1.0,
+        },
+        forged={"year": "not a number", "price": 1e300, "role": "123"},
+    )
+    await handle.wait_response()
+    seen = bot.seen["info"]
+    assert seen["year"] == "not a number" and seen["price"] == 1e300
+    assert seen["role"].id == 123 and not isinstance(seen["role"], discord.Role)
+    with pytest.raises(ValueError, match="no option"):
+        await emu.invoke_forged_slash(
+            world.guild, world.alice, "launch", subcommand="search", options={"phone": "a"},
+            forged={"x": 1},
+        )  # fmt: skip
+
+
 async def test_original_and_followup_message_endpoints(emu: Emulator, world: World) -> None:
     client = make_client()
     tree = app_commands.CommandTree(client)

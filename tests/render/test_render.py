@@ -8,6 +8,7 @@ import discord
 import pytest
 
 from bot.app import limits
+from bot.domain.change_notice import ChangeNotice, NoticeSide
 from bot.domain.dates import parse_date
 from bot.domain.records import AuditRecord, ClaimRecord, History, LaunchRecord, Page
 from bot.domain.vocabulary import ClaimSubject, LaunchKind, LaunchStatus, SourceKind
@@ -69,8 +70,9 @@ def test_launch_card_shows_the_facts() -> None:
     assert values["Status"] == "Rumored" and values["Partner"] == "Leica"
     assert values["Confidence"] == "60%"
     assert "Digital Chat Station" in values["Latest claims"]
-    assert "[source](<https://example.com/a>)" in values["Latest claims"]
-    assert card.footer.text == "Launch #7 · also known as Mi 12"
+    assert " · <https://example.com/a> · " in values["Latest claims"]
+    assert values["Also known as"] == "Mi 12"
+    assert card.footer.text == "Launch #7"
 
 
 def test_oversized_everything_stays_within_discord_limits() -> None:
@@ -106,8 +108,13 @@ def test_markdown_and_mentions_in_names_are_neutralised_in_notices() -> None:
         date="2021-12-28 19:30 Asia/Shanghai",
         status=LaunchStatus.CONFIRMED,
     )
-    source = claim(2, author="Xiaomi", url="https://www.mi.com/")
-    text = change_notice(before, after, "MyDrivers", source)
+    notice = ChangeNotice(
+        after.device,
+        NoticeSide(before.window, before.status, "MyDrivers"),
+        NoticeSide(after.window, after.status, "Xiaomi"),
+        "https://www.mi.com/",
+    )
+    text = change_notice(ChangeNotice.from_payload(notice.payload()))
     assert "@everyone" not in text.replace("@\u200beveryone", "")
     assert "\\*\\*Phone\\*\\*" in text
     assert (

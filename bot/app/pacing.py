@@ -1,0 +1,64 @@
+"""Pacing under Discord's limits, so posts are spread out instead of refused with 429s: at most
+``count`` sends per ``seconds`` (a sliding window), waiting for a free slot otherwise. The bot's
+own pace also spaces its sends evenly: Discord counts requests as they arrive, and a burst sent
+at the end of one second could arrive, jittered, in the next one's count."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+CHANNEL_SENDS = (5, 5.0)
+"""About five messages per five seconds in one channel."""
+GLOBAL_REQUESTS = (46, 1.0)
+"""Under the bot's 50 requests per second (answers to interactions do not count against it),
+leaving four a second for the bot's other requests (event mirrors, change notices) and for
+jitter on the way."""
+
+
+class Pace:
+    def __init__(self, count: int, seconds: float, *, evenly: bool = False) -> None:
+        self._count = count
+        self._seconds = seconds
+        self._gap = seconds / count if evenly else 0.0
+        self._next = 0.0
+        """When the next even slot comes (a send woken a little late keeps the cadence)."""
+        self._sent: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def slot(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._sent and now - self._sent[0] >= self._seconds:
+                    self._sent.popleft()
+                wait = self._next - now
+                if len(self._sent) >= self._count:
+                    wait = max(wait, self._seconds - (now - self._sent[0]))
+                if wait <= 0:
+                    self._sent.append(now)
+                    self._next = max(self._next, now - self._gap) + self._gap
+                    return
+                await asyncio.sleep(wait)
+
+    def idle(self) -> bool:
+        now = time.monotonic()
+        return not self._sent or now - self._sent[-1] >= self._seconds
+
+
+class Pacer:
+    """One pace per channel (forgotten once idle) under one for the whole bot."""
+
+    def __init__(self) -> None:
+        self._global = Pace(*GLOBAL_REQUESTS, evenly=True)
+        self._channels: dict[int, Pace] = {}
+
+    async def slot(self, channel_id: int) -> None:
+        pace = self._channels.get(channel_id)
+        if pace is None:
+            if len(self._channels) > 1000:
+                self._channels = {k: v for k, v in self._channels.items() if not v.idle()}
+            pace = self._channels[channel_id] = Pace(*CHANNEL_SENDS)
+        await pace.slot()
+        await self._global.slot()

@@ -1,0 +1,362 @@
+"""Scheduled posts in the database: planning a subject's posts, finding the earliest due one,
+claiming due posts under a lease, and recording what happened to each."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, bindparam, case, func, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Device, Launch, Post
+from bot.domain.change_notice import NOTICE_KIND
+from bot.domain.dates import LONGEST_WINDOW, DateWindow
+from bot.domain.post_listing import ListedPost
+from bot.domain.post_plan import FINISHED
+from bot.domain.records import ClaimedPost, PostPlan, PostProblem, PostSummary, launch_title
+from bot.domain.vocabulary import LaunchStatus, PostState, Precision
+
+POSTS = Post.__table__
+_CLAIMED = (
+    Post.id, Post.guild_id, Post.launch_id, Post.subject, Post.key, Post.target, Post.kind,
+    Post.due_at, Post.expires_at, Post.attempts, Post.payload,
+)  # fmt: skip
+
+
+async def plan(
+    session: AsyncSession, guild_id: int, subject: str, posts: Sequence[PostPlan], now: datetime
+) -> None:
+    """Makes ``posts`` the subject's pending posts: others still pending are cancelled, new ones
+    inserted, and ones cancelled earlier revived. Two statements; sent posts are never touched,
+    nor change notices (each tells of a change that happened, whatever comes after it)."""
+    keys = [p.key + "|" + p.target for p in posts]
+    cancel = (
+        update(Post)
+        .where(
+            Post.guild_id == guild_id,
+            Post.subject == subject,
+            Post.state == PostState.PENDING,
+            Post.kind != NOTICE_KIND,
+        )
+        .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
+    )
+    if keys:
+        cancel = cancel.where((Post.key + "|" + Post.target).not_in(keys))
+    await session.execute(cancel.execution_options(synchronize_session=False))
+    await insert(session, guild_id, subject, posts, now)
+
+
+async def insert(
+    session: AsyncSession, guild_id: int, subject: str, posts: Sequence[PostPlan], now: datetime
+) -> None:
+    """Adds ``posts`` (one statement); a post planned before stays as it is, unless it had been
+    cancelled, when it is pending again."""
+    await _insert(session, guild_id, [(subject, p) for p in posts], now)
+
+
+async def insert_all(
+    session: AsyncSession, guild_id: int, posts: Sequence[PostPlan], now: datetime
+) -> None:
+    """``insert`` for the posts of many launches (each under its launch's subject)."""
+    await _insert(session, guild_id, [(f"launch:{p.launch_id}", p) for p in posts], now)
+
+
+async def _insert(
+    session: AsyncSession, guild_id: int, posts: Sequence[tuple[str, PostPlan]], now: datetime
+) -> None:
+    if not posts:
+        return
+    rows = [
+        {
+            "guild_id": guild_id,
+            "launch_id": p.launch_id,
+            "subject": subject,
+            "key": p.key,
+            "target": p.target,
+            "kind": p.kind,
+            "due_at": p.due_at,
+            "expires_at": p.expires_at,
+            "payload": p.payload,
+            "state": PostState.PENDING,
+            "attempts": 0,
+            "late": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for subject, p in posts
+    ]
+    dialect = sqlite if _dialect(session) == "sqlite" else postgresql
+    revive = dialect.insert(Post).on_conflict_do_update(
+        index_elements=["guild_id", "subject", "key", "target"],
+        set_={"state": PostState.PENDING, "reason": None, "updated_at": now},
+        where=POSTS.c.state == PostState.CANCELLED,
+    )
+    await session.execute(revive, rows)
+
+
+async def cancel_launch_posts(session: AsyncSession, guild_id: int, now: datetime) -> None:
+    """Cancels every pending launch post of a server but its change notices (before re-planning
+    them all)."""
+    await session.execute(
+        update(Post)
+        .where(
+            Post.guild_id == guild_id,
+            Post.state == PostState.PENDING,
+            Post.launch_id.is_not(None),
+            Post.kind != NOTICE_KIND,
+        )
+        .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def plannable_launches(
+    session: AsyncSession, guild_id: int, now: datetime
+) -> list[tuple[int, DateWindow, LaunchStatus]]:
+    """The server's launches that can still have posts: dated to the day or minute, not
+    finished, and not long over."""
+    rows = await session.execute(
+        select(
+            Launch.id,
+            Launch.window_start,
+            Launch.window_end,
+            Launch.precision,
+            Launch.timezone,
+            Launch.status,
+        ).where(
+            Launch.guild_id == guild_id,
+            Launch.window_start > now - LONGEST_WINDOW,
+            Launch.window_end > now - timedelta(days=1),
+            Launch.precision.in_([Precision.EXACT, Precision.DAY]),
+            Launch.status.not_in(list(FINISHED)),
+        )
+    )
+    return [
+        (launch_id, DateWindow(start, end, precision, zone), status)
+        for launch_id, start, end, precision, zone, status in rows
+        if start is not None and end is not None and precision is not None
+    ]
+
+
+async def cancel_subject(session: AsyncSession, guild_id: int, subject: str, now: datetime) -> None:
+    await plan(session, guild_id, subject, [], now)
+
+
+async def earliest_due(session: AsyncSession, after: datetime | None = None) -> datetime | None:
+    """When the next post is due, or a lease runs out (only later than ``after``, if given); one
+    look at each partial index."""
+    pending = select(func.min(Post.due_at)).where(Post.state == PostState.PENDING)
+    leased = select(func.min(Post.lease_until)).where(Post.state == PostState.SENDING)
+    if after is not None:
+        pending = pending.where(Post.due_at > after)
+        leased = leased.where(Post.lease_until > after)
+    row = (await session.execute(select(pending.scalar_subquery(), leased.scalar_subquery()))).one()
+    times = [t for t in row if t is not None]
+    return min(times) if times else None
+
+
+async def claim_due(
+    session: AsyncSession,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    guilds: set[int] | None,
+    *,
+    busy: Collection[int] = (),
+    per_guild: int | None = None,
+) -> list[ClaimedPost]:
+    """Marks up to ``limit`` due posts (or ones whose lease ran out) as being sent by the caller
+    until ``now + lease``, the earliest first: none of the ``busy`` servers (whose earlier posts
+    the caller still holds, so a server's posts go in order) and at most ``per_guild`` of any one
+    server. On PostgreSQL, rows another process is claiming are skipped."""
+    pending = select(Post.id, Post.guild_id, Post.due_at).where(
+        Post.state == PostState.PENDING, Post.due_at <= now
+    )
+    run_out = select(Post.id, Post.guild_id, Post.due_at).where(
+        Post.state == PostState.SENDING, Post.lease_until <= now
+    )
+    if guilds is not None:
+        pending, run_out = (
+            pending.where(Post.guild_id.in_(guilds)),
+            run_out.where(Post.guild_id.in_(guilds)),
+        )
+    if busy:
+        idle = Post.guild_id.not_in(list(busy))
+        pending, run_out = pending.where(idle), run_out.where(idle)
+    # Two selects, each through its partial index: an OR of the two would scan the table.
+    due = union_all(pending, run_out).subquery()
+    if per_guild is None:
+        capped = select(due.c.id).order_by(due.c.due_at).limit(limit)
+    else:
+        rank = func.row_number().over(
+            partition_by=due.c.guild_id, order_by=(due.c.due_at, due.c.id)
+        )
+        ranked = select(due.c.id, due.c.due_at, rank.label("rank")).subquery()
+        capped = (
+            select(ranked.c.id)
+            .where(ranked.c.rank <= per_guild)
+            .order_by(ranked.c.due_at)
+            .limit(limit)
+        )
+    chosen = select(Post.id).where(Post.id.in_(capped.scalar_subquery()))
+    if _dialect(session) == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)
+    claimed = await session.execute(
+        update(Post)
+        .where(Post.id.in_(chosen.scalar_subquery()))
+        .values(
+            state=PostState.SENDING,
+            lease_until=now + lease,
+            attempts=Post.attempts + 1,
+            updated_at=now,
+        )
+        .returning(*_CLAIMED)
+        .execution_options(synchronize_session=False)
+    )
+    posts = [ClaimedPost(**row._mapping) for row in claimed]
+    return sorted(posts, key=lambda p: (p.due_at, p.id))
+
+
+async def finish(
+    session: AsyncSession,
+    post_id: int,
+    state: PostState,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    channel_id: int | None = None,
+    message_id: int | None = None,
+    late: bool = False,
+) -> None:
+    """Records a claimed post's outcome (only while it is still claimed: a post re-planned or
+    cancelled meanwhile keeps its new state)."""
+    values: dict[str, object] = {
+        "state": state,
+        "lease_until": None,
+        "reason": reason,
+        "updated_at": now,
+        "late": late,
+    }
+    if state is PostState.SENT:
+        values |= {"sent_at": now, "channel_id": channel_id, "message_id": message_id}
+    await session.execute(
+        update(Post)
+        .where(Post.id == post_id, Post.state == PostState.SENDING)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def retry_later(
+    session: AsyncSession, post_id: int, at: datetime, reason: str, now: datetime
+) -> None:
+    await session.execute(
+        update(Post)
+        .where(Post.id == post_id, Post.state == PostState.SENDING)
+        .values(state=PostState.PENDING, due_at=at, lease_until=None, reason=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release(session: AsyncSession, post_ids: Sequence[int], now: datetime) -> None:
+    """Hands claimed posts back (a shutdown that will not send them)."""
+    if not post_ids:
+        return
+    await session.execute(
+        update(Post)
+        .where(Post.id.in_(bindparam("ids", expanding=True)), Post.state == PostState.SENDING)
+        .values(state=PostState.PENDING, lease_until=None, updated_at=now)
+        .execution_options(synchronize_session=False),
+        {"ids": list(post_ids)},
+    )
+
+
+async def counts_by_state(session: AsyncSession, guild_id: int) -> dict[PostState, int]:
+    rows = await session.execute(
+        select(Post.state, func.count()).where(Post.guild_id == guild_id).group_by(Post.state)
+    )
+    return {PostState(state): int(count) for state, count in rows}
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+async def summary(session: AsyncSession, guild_id: int, problems: int = 3) -> PostSummary:
+    counts = await counts_by_state(session, guild_id)
+    next_due = await session.scalar(
+        select(func.min(Post.due_at)).where(
+            Post.guild_id == guild_id, Post.state == PostState.PENDING
+        )
+    )
+    rows = await session.execute(
+        select(Post.due_at, Post.kind, Post.state, Post.reason)
+        .where(
+            Post.guild_id == guild_id,
+            Post.state.in_([PostState.FAILED, PostState.SKIPPED]),
+            Post.target.not_like("user:%"),  # a member's closed DMs are theirs to fix, not admins'
+        )
+        .order_by(Post.due_at.desc())
+        .limit(problems)
+    )
+    found = tuple(
+        PostProblem(due, kind, PostState(state), reason) for due, kind, state, reason in rows
+    )
+    return PostSummary(counts, next_due, found)
+
+
+async def listed(
+    session: AsyncSession, guild_id: int, state: PostState | None, limit: int
+) -> list[ListedPost]:
+    """A server's posts for `posts list`: those still to go soonest first, then the rest latest
+    first, each with its launch's title while the launch exists."""
+    to_go = Post.state.in_([PostState.PENDING, PostState.SENDING])
+    query = (
+        select(
+            Post.id, Post.kind, Post.subject, Post.key, Post.target, Post.launch_id, Post.state,
+            Post.due_at, Post.expires_at, Post.attempts, Post.late, Post.reason, Post.sent_at,
+            Post.channel_id, Post.message_id, Device.name, Launch.region,
+        )
+        .outerjoin(Launch, and_(Launch.id == Post.launch_id, Launch.guild_id == guild_id))
+        .outerjoin(Device, and_(Device.id == Launch.device_id, Device.guild_id == guild_id))
+        .where(Post.guild_id == guild_id)
+        .order_by(
+            case((to_go, 0), else_=1),
+            case((to_go, Post.due_at)),
+            Post.due_at.desc(),
+            Post.id.desc(),
+        )
+        .limit(limit)
+    )  # fmt: skip
+    if state is not None:
+        query = query.where(Post.state == state)
+    return [_listed_post(row) for row in await session.execute(query)]
+
+
+def _listed_post(r: Row[*tuple[Any, ...]]) -> ListedPost:
+    title = None if r.name is None else launch_title(r.name, r.region)
+    return ListedPost(
+        id=r.id, kind=r.kind, subject=r.subject, key=r.key, target=r.target,
+        launch_id=r.launch_id, launch=title, state=PostState(r.state), due_at=r.due_at,
+        expires_at=r.expires_at, attempts=r.attempts, late=r.late, reason=r.reason,
+        sent_at=r.sent_at, channel_id=r.channel_id, message_id=r.message_id,
+    )  # fmt: skip
+
+
+async def servers_with_unplanned_launches(session: AsyncSession, now: datetime) -> list[int]:
+    """Servers with a launch that can still have posts but has no post row at all."""
+    rows = await session.scalars(
+        select(Launch.guild_id)
+        .where(
+            Launch.window_start > now - LONGEST_WINDOW,
+            Launch.window_end > now,
+            Launch.precision.in_([Precision.EXACT, Precision.DAY]),
+            Launch.status.not_in(list(FINISHED)),
+            ~select(Post.id).where(Post.launch_id == Launch.id).exists(),
+        )
+        .distinct()
+    )
+    return list(rows)

@@ -1,0 +1,164 @@
+"""Scheduled posts as the dispatcher sees them: when the next one is due, claiming due posts,
+what each is about right now, and recording what happened."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db import launch_queries as q
+from bot.db import post_rows, subscription_rows
+from bot.db.engine import begin_write, reading
+from bot.db.launch_rows import launch_records
+from bot.db.settings_rows import load_guild_settings
+from bot.domain.clock import Clock
+from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
+from bot.domain.post_listing import PostList
+from bot.domain.records import ClaimedPost, LaunchRecord, PostSummary
+from bot.domain.subscriptions import user_of
+from bot.domain.vocabulary import PostState
+from bot.services.digests import DigestService
+from bot.services.post_planning import launch_posts, replan_server
+from bot.services.subscriptions import PendingNotices
+
+
+@dataclass(frozen=True, slots=True)
+class PostSubject:
+    """What a claimed post is about, read when it goes out (not when it was planned)."""
+
+    settings: GuildSettingsRecord
+    launch: LaunchRecord | None
+    still_planned: bool
+    """False when the launch has changed so that this post is no longer part of its plan."""
+
+
+class DeliveryService:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        defaults: GuildDefaults,
+        notices: PendingNotices | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._defaults = defaults
+        self.digests = DigestService(sessions, clock, defaults)
+        self._notices = notices if notices is not None else PendingNotices()
+
+    async def plan_unplanned_launches(self) -> datetime | None:
+        """Plans the posts of every server that has launches with none (a database from before
+        scheduled posts); a single look when there are none. Returns the earliest now due."""
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            await begin_write(session)
+            servers = await post_rows.servers_with_unplanned_launches(session, now)
+            for guild_id in servers:
+                settings = await load_guild_settings(session, guild_id, self._defaults)
+                await replan_server(session, settings, now)
+            return await post_rows.earliest_due(session) if servers else None
+
+    async def earliest_due(self, after: datetime | None = None) -> datetime | None:
+        async with reading(self._sessions) as session:
+            return await post_rows.earliest_due(session, after)
+
+    async def claim(
+        self,
+        lease: timedelta,
+        limit: int,
+        guilds: set[int] | None = None,
+        *,
+        busy: Collection[int] = (),
+        per_guild: int | None = None,
+    ) -> list[ClaimedPost]:
+        now = self._clock()
+        async with self._sessions() as session, session.begin():
+            await begin_write(session)
+            return await post_rows.claim_due(
+                session, now, lease, limit, guilds, busy=busy, per_guild=per_guild
+            )
+
+    async def settings(self, guild_id: int) -> GuildSettingsRecord:
+        """The server's settings as they are now (one statement)."""
+        async with reading(self._sessions) as session:
+            return await load_guild_settings(session, guild_id, self._defaults)
+
+    async def subject(self, post: ClaimedPost) -> PostSubject:
+        async with reading(self._sessions) as session:
+            settings = await load_guild_settings(session, post.guild_id, self._defaults)
+            launch = None
+            if post.launch_id is not None:
+                row = await q.listed_launch(session, post.guild_id, post.launch_id)
+                if row is not None:
+                    launch = (await launch_records(session, post.guild_id, [row]))[0]
+        # A member's copy of a channel post (target ``user:<id>``) shares its moment.
+        target = post.target if user_of(post.target) is None else None
+        planned = launch is not None and any(
+            p.key == post.key and target in (None, p.target)
+            for p in launch_posts(launch, settings, post.due_at - timedelta(microseconds=1))
+        )
+        return PostSubject(settings, launch, planned)
+
+    async def fan_out(self, post: ClaimedPost) -> int:
+        """Adds a copy of a launch's channel post for each member subscribed to the launch or
+        its brand, due at once; how many were new."""
+        async with self._sessions() as session, session.begin():
+            await begin_write(session)
+            return await subscription_rows.fan_out(session, post, self._clock())
+
+    async def finish(
+        self,
+        post: ClaimedPost,
+        state: PostState,
+        *,
+        reason: str | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+        late: bool = False,
+    ) -> None:
+        member = user_of(post.target)
+        told = False
+        async with self._sessions() as session, session.begin():
+            await begin_write(session)
+            now = self._clock()
+            await post_rows.finish(
+                session, post.id, state, now, reason=reason, channel_id=channel_id,
+                message_id=message_id, late=late,
+            )  # fmt: skip
+            if member is not None and state is PostState.SENT:
+                await subscription_rows.dm_sent(session, post.guild_id, member, now)
+            elif member is not None and state is PostState.FAILED:
+                counted = await subscription_rows.dm_failed(
+                    session, post.guild_id, member, reason or "failed", now
+                )
+                told = counted.notice is not None
+        if member is not None and told:  # after the commit: the notice is in the table
+            self._notices.add(post.guild_id, member)
+
+    async def retry(self, post: ClaimedPost, at: datetime, reason: str) -> None:
+        async with self._sessions() as session, session.begin():
+            await begin_write(session)
+            await post_rows.retry_later(session, post.id, at, reason, self._clock())
+
+    async def release(self, posts: Sequence[ClaimedPost]) -> None:
+        async with self._sessions() as session, session.begin():
+            await begin_write(session)
+            await post_rows.release(session, [p.id for p in posts], self._clock())
+
+    async def counts(self, guild_id: int) -> dict[PostState, int]:
+        async with reading(self._sessions) as session:
+            return await post_rows.counts_by_state(session, guild_id)
+
+    async def summary(self, guild_id: int) -> PostSummary:
+        async with reading(self._sessions) as session:
+            return await post_rows.summary(session, guild_id)
+
+    async def listing(self, guild_id: int, state: PostState | None, limit: int) -> PostList:
+        """The server's posts one by one, for the command line (one read, two statements)."""
+        async with reading(self._sessions) as session:
+            counts = await post_rows.counts_by_state(session, guild_id)
+            posts = await post_rows.listed(session, guild_id, state, limit)
+        return PostList(guild_id, state, limit, tuple(posts), counts)
