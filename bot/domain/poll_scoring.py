@@ -88,6 +88,12 @@ def is_hit(prediction: Prediction) -> bool:
 
 def brier_score(prediction: Prediction) -> Fraction:
     """The vote's Brier score, exactly, from 0 (perfect) to 2 (certain and wrong)."""
+    return Fraction(*_brier_terms(prediction))
+
+
+def _brier_terms(prediction: Prediction) -> tuple[int, int]:
+    """The score as a numerator over a denominator that depends only on the poll's shape, so a
+    member's scores are summed as integers (a few denominators) rather than as fractions."""
     c = CONFIDENCE_MAX if prediction.confidence is None else prediction.confidence
     n = prediction.answer_count
     if prediction.multiple:
@@ -97,7 +103,7 @@ def brier_score(prediction: Prediction) -> Fraction:
             p = c if answer in prediction.choices else CONFIDENCE_MAX - c
             o = CONFIDENCE_MAX if answer in prediction.outcome else 0
             total += (p - o) ** 2
-        return Fraction(2 * total, n * CONFIDENCE_MAX**2)
+        return 2 * total, n * CONFIDENCE_MAX**2
     # in units of 1 / (100 (n - 1)): the chosen answer's p is c (n - 1), every other one's 100 - c
     scale = CONFIDENCE_MAX * (n - 1)
     chosen = c * (n - 1)
@@ -106,7 +112,7 @@ def brier_score(prediction: Prediction) -> Fraction:
         total = (scale - chosen) ** 2 + (n - 1) * other**2
     else:  # the true answer is one of the others
         total = chosen**2 + (scale - other) ** 2 + (n - 2) * other**2
-    return Fraction(total, scale**2)
+    return total, scale**2
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +143,7 @@ def score_members(predictions: Iterable[Prediction]) -> list[MemberScore]:
     repeated (member, poll) pair means the caller's query is wrong, and is refused."""
     seen: set[tuple[int, int]] = set()
     counts: dict[int, list[int]] = {}
-    sums: dict[int, Fraction] = {}
+    sums: dict[int, dict[int, int]] = {}  # member -> denominator -> sum of numerators
     for prediction in predictions:
         key = (prediction.user_id, prediction.poll_id)
         if key in seen:
@@ -146,11 +152,16 @@ def score_members(predictions: Iterable[Prediction]) -> list[MemberScore]:
         count = counts.setdefault(prediction.user_id, [0, 0])
         count[0] += 1
         count[1] += is_hit(prediction)
-        sums[prediction.user_id] = sums.get(prediction.user_id, Fraction(0)) + brier_score(
-            prediction
-        )
+        numerator, denominator = _brier_terms(prediction)
+        by_shape = sums.setdefault(prediction.user_id, {})
+        by_shape[denominator] = by_shape.get(denominator, 0) + numerator
     return [
-        MemberScore(user_id, counts[user_id][0], counts[user_id][1], sums[user_id])
+        MemberScore(
+            user_id,
+            counts[user_id][0],
+            counts[user_id][1],
+            sum((Fraction(n, d) for d, n in sums[user_id].items()), Fraction(0)),
+        )
         for user_id in sorted(counts)
     ]
 

@@ -221,6 +221,36 @@ def test_a_members_record_is_counted_in_one_place() -> None:
     assert score.skill == 1 - Fraction(148, 600)
 
 
+@PROPERTY
+@given(
+    st.lists(
+        st.tuples(st.integers(2, 10), st.booleans(), st.integers(0, 100), st.integers(0, 9)),
+        max_size=30,
+    )
+)
+def test_a_members_sums_match_their_votes_one_by_one(
+    shapes: list[tuple[int, bool, int, int]],
+) -> None:
+    """Scores are summed as integers per poll shape; the sum is still every vote's score."""
+    votes = [
+        vote(
+            {0, 1} if multiple else 0,
+            {true % n},
+            n=n,
+            multiple=multiple,
+            confidence=None if c < CONFIDENCE_MIN else c,
+            poll=poll,
+        )
+        for poll, (n, multiple, c, true) in enumerate(shapes)
+    ]
+    expected = [
+        MemberScore(
+            1, len(votes), sum(map(is_hit, votes)), sum(map(brier_score, votes), Fraction(0))
+        )
+    ]
+    assert score_members(votes) == (expected if votes else [])
+
+
 def test_certain_votes_rank_exactly_as_hit_rate() -> None:
     members = [record(10, 5, 0), record(11, 2, 3), record(12, 4, 1), record(13, 0, 5)]
     board = leaderboard(p for m in members for p in m)
