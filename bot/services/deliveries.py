@@ -14,6 +14,7 @@ from bot.db import post_rows, subscription_rows
 from bot.db.engine import begin_write, reading
 from bot.db.launch_rows import launch_records
 from bot.db.settings_rows import load_guild_settings
+from bot.domain.admin_note import NOTE_KIND, NOTE_SUBJECT, PostFailure, note_plan
 from bot.domain.clock import Clock
 from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
 from bot.domain.post_listing import PostList
@@ -118,7 +119,12 @@ class DeliveryService:
         channel_id: int | None = None,
         message_id: int | None = None,
         late: bool = False,
+        refused: PostFailure | None = None,
     ) -> None:
+        """Records what happened to a claimed post. A channel post Discord ``refused`` (failed)
+        plans its note to the server's admins in the same transaction (once per cause: a cause
+        already told plans nothing), and one that went through frees the causes told about its
+        channel (``bot/domain/admin_note.py``)."""
         member = user_of(post.target)
         told = False
         async with self._sessions() as session, session.begin():
@@ -135,6 +141,11 @@ class DeliveryService:
                     session, post.guild_id, member, reason or "failed", now
                 )
                 told = counted.notice is not None
+            elif refused is not None and state is PostState.FAILED:
+                note = note_plan(refused, now)
+                await post_rows.insert(session, post.guild_id, NOTE_SUBJECT, [note], now)
+            elif state is PostState.SENT and channel_id is not None and post.kind != NOTE_KIND:
+                await post_rows.free_note_causes(session, post.guild_id, channel_id, now)
         if member is not None and told:  # after the commit: the notice is in the table
             self._notices.add(post.guild_id, member)
 
