@@ -9,6 +9,7 @@ import pytest
 
 from bot.domain.admin_note import AdminNote, PostFailure
 from bot.render.admin_notes import admin_note_message, explain
+from tests.support.discord_text import live, live_syntax, visible
 
 AT = datetime(2027, 3, 1, 12, tzinfo=UTC)
 SET = "choose another channel with `/settings set announce_channel:`"
@@ -80,3 +81,29 @@ def test_the_launchs_name_is_escaped_and_pings_nobody() -> None:
     assert "(Discord answered 404)" in content
     long = admin_note_message(AdminNote(PostFailure("launch", "x" * 500, 55, 404, 0), AT))
     assert "x" * 120 not in long.content and "…**" in long.content
+
+
+HOSTILE = [
+    "[Free Nitro](https://evil.example/gift)",
+    "[a](https://x.example) [b](https://y.example)",
+    "@everyone",
+    "<@123>",
+    "<@&456>",
+    "<#789>",
+    "# Heading",
+    "**bold**",
+    "`code`",
+    "> quote",
+    "||spoiler||",
+    "-# small",
+    "1. listed",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_launch_names_show_as_typed_and_nothing_is_live(hostile: str) -> None:
+    failure = PostFailure("launch", f"{hostile} Phone", 55, 403, 50013)
+    content = admin_note_message(AdminNote(failure, AT)).content
+    assert not live(content, hostile)
+    assert live_syntax(content, frozenset({"<#55>"})) == []  # the channel is the bot's own
+    assert f"{hostile} Phone" in visible(content)
