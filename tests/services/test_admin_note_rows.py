@@ -115,3 +115,23 @@ async def test_a_failure_without_a_refusal_plans_no_note(
     [post] = await _claimed(engine, deliveries, 1)
     await deliveries.finish(post, PostState.FAILED, reason="Discord answered 503; gave up")
     assert await _notes(engine) == []
+
+
+async def test_a_process_looks_for_causes_to_free_only_after_it_planned_one_there(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    """After a post went through to a channel, this process frees nothing there until it plans
+    a note about it itself: a note another process planned meanwhile is freed by that process
+    (or by this one after a restart). So a channel that works costs no statement per post."""
+    clock.now = NOW
+    defaults = builtin_guild_defaults()
+    this = DeliveryService(create_session_factory(engine), clock, defaults)
+    other = DeliveryService(create_session_factory(engine), clock, defaults)
+    first, second, third, fourth = await _claimed(engine, this, 4)
+    await this.finish(first, PostState.SENT, channel_id=CLOSED, message_id=1)
+    await other.finish(second, PostState.FAILED, reason="403", refused=_refused())
+    await this.finish(third, PostState.SENT, channel_id=CLOSED, message_id=3)
+    assert [k for k, _, _ in await _notes(engine)] == ["failed:55:403:50013"]  # not looked for
+    await other.finish(fourth, PostState.SENT, channel_id=CLOSED, message_id=4)
+    [(freed, _, _)] = await _notes(engine)
+    assert freed.startswith("told:55:403:50013#")
