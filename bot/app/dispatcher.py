@@ -24,8 +24,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.in_flight import InFlight
 from bot.app.pacing import Pacer
-from bot.app.post_kinds import Drop, composers
+from bot.app.post_kinds import Drop, Send, composers
 from bot.app.post_sender import send_post
+from bot.domain.admin_note import PostFailure, worth_a_note
 from bot.domain.clock import Clock
 from bot.domain.delivery import GiveUp, Timing, after_failure, timing
 from bot.domain.records import ClaimedPost
@@ -196,10 +197,10 @@ class Dispatcher:
             await self._pacer.slot(channel_id)
             message_id = await send_post(self._client, channel_id, post.id, composed.out)
         except discord.HTTPException as error:
-            await self._failed(post, error.status, error.code)
+            await self._failed(post, composed, error.status, error.code)
             return
         except (aiohttp.ClientError, TimeoutError):
-            await self._failed(post, None, None)
+            await self._failed(post, composed, None, None)
             return
         await self._deliveries.finish(
             post, PostState.SENT, channel_id=channel_id, message_id=message_id, late=late
@@ -211,14 +212,29 @@ class Dispatcher:
         channel = await self._client.create_dm(discord.Object(user_id))
         return channel.id
 
-    async def _failed(self, post: ClaimedPost, status: int | None, code: int | None) -> None:
+    async def _failed(
+        self, post: ClaimedPost, sent: Send, status: int | None, code: int | None
+    ) -> None:
         outcome = after_failure(status, code, post.attempts, self._clock(), post.expires_at)
         if isinstance(outcome, GiveUp):
             log.warning("scheduled post %s failed: %s", post.id, outcome.reason)
-            await self._deliveries.finish(post, PostState.FAILED, reason=outcome.reason)
+            refused = _refusal(post, sent, status, code)
+            await self._deliveries.finish(
+                post, PostState.FAILED, reason=outcome.reason, refused=refused
+            )
             return
         await self._deliveries.retry(post, outcome.at, outcome.reason)
         self.wake_at(outcome.at)
+
+
+def _refusal(
+    post: ClaimedPost, sent: Send, status: int | None, code: int | None
+) -> PostFailure | None:
+    """What the server's admins are told about a channel post Discord refused for good (none
+    for a member's DM: a closed DM is the member's to fix)."""
+    if sent.channel_id is None or status is None or not worth_a_note(post.kind, status):
+        return None
+    return PostFailure(post.kind, sent.about, sent.channel_id, status, code)
 
 
 def _by_guild(posts: list[ClaimedPost]) -> dict[int, list[ClaimedPost]]:

@@ -10,12 +10,14 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Protocol
 
+from bot.domain.admin_note import NOTE_KIND, AdminNote
 from bot.domain.change_notice import NOTICE_KIND, ChangeNotice
 from bot.domain.digest import day_of_key, digest_on
 from bot.domain.post_plan import PostKind
 from bot.domain.records import ClaimedPost
 from bot.domain.subscriptions import user_of
 from bot.domain.vocabulary import PostState
+from bot.render.admin_notes import admin_note_message
 from bot.render.digest import weekly_digest
 from bot.render.notices import notice_message
 from bot.render.scheduled_posts import OutgoingPost, launch_post
@@ -32,6 +34,8 @@ class Send:
     channel_id: int | None = None
     user_id: int | None = None
     """A direct message to this user (``channel_id`` is then None)."""
+    about: str | None = None
+    """The launch the post is about, named in the note to admins if Discord refuses it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +74,7 @@ class LaunchPosts:
         if channel_id is None:
             return Drop(PostState.SKIPPED, "no announce channel")
         out = launch_post(PostKind(kind_name), offset, subject.launch, subject.settings, late=late)
-        return Send(out, channel_id=channel_id)
+        return Send(out, channel_id=channel_id, about=subject.launch.title)
 
 
 class DigestPosts:
@@ -119,7 +123,25 @@ class ChangeNotices:
             from bot.ui.remind_button import remind_me
 
             out = replace(out, view=remind_me(post.guild_id, post.launch_id))
-        return Send(out, channel_id=channel_id)
+        return Send(out, channel_id=channel_id, about=notice.device)
+
+
+class AdminNotes:
+    """A note telling the server's admins that Discord refused a post (what it was and why, from
+    the payload), to the announce channel as it is set now."""
+
+    def __init__(self, deliveries: DeliveryService) -> None:
+        self._deliveries = deliveries
+
+    async def compose(self, post: ClaimedPost, *, late: bool) -> Send | Drop:
+        try:
+            note = AdminNote.from_payload(post.payload)
+        except ValueError:
+            return Drop(PostState.FAILED, "the note's content could not be read")
+        settings = await self._deliveries.settings(post.guild_id)
+        if settings.announce_channel_id is None:
+            return Drop(PostState.SKIPPED, "no announce channel")
+        return Send(admin_note_message(note), channel_id=settings.announce_channel_id)
 
 
 def composers(deliveries: DeliveryService) -> dict[str, Composer]:
@@ -129,4 +151,5 @@ def composers(deliveries: DeliveryService) -> dict[str, Composer]:
         PostKind.LAUNCH.value: launch_posts,
         DIGEST: DigestPosts(deliveries.digests),
         NOTICE_KIND: ChangeNotices(deliveries),
+        NOTE_KIND: AdminNotes(deliveries),
     }

@@ -7,11 +7,12 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, func, select, union_all, update
+from sqlalchemy import Row, String, and_, bindparam, case, cast, func, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Device, Launch, Post
+from bot.domain.admin_note import CAUSE, NOTE_KIND, NOTE_SUBJECT, TOLD, cause_prefix
 from bot.domain.change_notice import NOTICE_KIND
 from bot.domain.dates import LONGEST_WINDOW, DateWindow
 from bot.domain.post_listing import ListedPost
@@ -250,6 +251,29 @@ async def finish(
     )
 
 
+async def free_note_causes(
+    session: AsyncSession, guild_id: int, channel_id: int, now: datetime
+) -> None:
+    """A post went through to ``channel_id``: the causes told about that channel are freed, so
+    the same failure there later is told again. Their notes keep their rows (and states); only
+    the key moves out of the way (``failed:<channel>:...`` becomes ``told:<channel>:...#<id>``).
+    One statement through the unique index's server and subject; it finds nothing unless a
+    note was told about the channel."""
+    await session.execute(
+        update(Post)
+        .where(
+            Post.guild_id == guild_id,
+            Post.subject == NOTE_SUBJECT,
+            Post.key.startswith(cause_prefix(channel_id), autoescape=True),
+        )
+        .values(
+            key=TOLD + func.substr(Post.key, len(CAUSE) + 1) + "#" + cast(Post.id, String),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def retry_later(
     session: AsyncSession, post_id: int, at: datetime, reason: str, now: datetime
 ) -> None:
@@ -298,6 +322,7 @@ async def summary(session: AsyncSession, guild_id: int, problems: int = 3) -> Po
             Post.guild_id == guild_id,
             Post.state.in_([PostState.FAILED, PostState.SKIPPED]),
             Post.target.not_like("user:%"),  # a member's closed DMs are theirs to fix, not admins'
+            Post.kind != NOTE_KIND,  # a note refused too says nothing the failed post does not
         )
         .order_by(Post.due_at.desc())
         .limit(problems)

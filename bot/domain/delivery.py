@@ -3,7 +3,7 @@
 - Sent more than ``LATE_AFTER`` after it was due, a post says it is late; past its grace window
   (``expires_at``) it is not sent at all, since it would say something no longer true.
 - Discord's 403 and 404 are final (the channel is gone or closed to the bot): the post fails with
-  the reason, and the server's admins are told.
+  the reason, and the server's admins are told once per cause (``admin_note.py``).
 - 429, 5xx and network failures are retried with growing waits while the grace window lasts.
 """
 

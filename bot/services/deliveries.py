@@ -14,6 +14,7 @@ from bot.db import post_rows, subscription_rows
 from bot.db.engine import begin_write, reading
 from bot.db.launch_rows import launch_records
 from bot.db.settings_rows import load_guild_settings
+from bot.domain.admin_note import NOTE_KIND, NOTE_SUBJECT, PostFailure, note_plan
 from bot.domain.clock import Clock
 from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
 from bot.domain.post_listing import PostList
@@ -23,6 +24,9 @@ from bot.domain.vocabulary import PostState
 from bot.services.digests import DigestService
 from bot.services.post_planning import launch_posts, replan_server
 from bot.services.subscriptions import PendingNotices
+
+UNTOLD_KEPT = 10_000
+"""Channels remembered as having no note cause to free (forgetting one costs one statement)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,11 @@ class DeliveryService:
         self._defaults = defaults
         self.digests = DigestService(sessions, clock, defaults)
         self._notices = notices if notices is not None else PendingNotices()
+        self._untold: set[tuple[int, int]] = set()
+        """(server, channel) pairs with no note cause to free: a post went through there since
+        this process last planned a note about them, so the next one costs no statement. A hint
+        (the table is the truth): a note another process plans meanwhile is freed by that
+        process's next post there, or by this one's after a restart."""
 
     async def plan_unplanned_launches(self) -> datetime | None:
         """Plans the posts of every server that has launches with none (a database from before
@@ -118,9 +127,17 @@ class DeliveryService:
         channel_id: int | None = None,
         message_id: int | None = None,
         late: bool = False,
+        refused: PostFailure | None = None,
     ) -> None:
+        """Records what happened to a claimed post. A channel post Discord ``refused`` (failed)
+        plans its note to the server's admins in the same transaction (once per cause: a cause
+        already told plans nothing), and the first to go through to a channel after that frees
+        the causes told about the channel (``bot/domain/admin_note.py``)."""
         member = user_of(post.target)
         told = False
+        went_through: tuple[int, int] | None = None  # (server, channel) of a channel post sent
+        if member is None and state is PostState.SENT and channel_id is not None:
+            went_through = None if post.kind == NOTE_KIND else (post.guild_id, channel_id)
         async with self._sessions() as session, session.begin():
             await begin_write(session)
             now = self._clock()
@@ -135,8 +152,19 @@ class DeliveryService:
                     session, post.guild_id, member, reason or "failed", now
                 )
                 told = counted.notice is not None
+            elif refused is not None and state is PostState.FAILED:
+                note = note_plan(refused, now)
+                await post_rows.insert(session, post.guild_id, NOTE_SUBJECT, [note], now)
+            elif went_through is not None and went_through not in self._untold:
+                await post_rows.free_note_causes(session, *went_through, now)
         if member is not None and told:  # after the commit: the notice is in the table
             self._notices.add(post.guild_id, member)
+        if refused is not None and state is PostState.FAILED:
+            self._untold.discard((post.guild_id, refused.channel_id))
+        elif went_through is not None:
+            if len(self._untold) >= UNTOLD_KEPT:
+                self._untold.clear()
+            self._untold.add(went_through)
 
     async def retry(self, post: ClaimedPost, at: datetime, reason: str) -> None:
         async with self._sessions() as session, session.begin():

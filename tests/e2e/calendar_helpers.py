@@ -18,8 +18,17 @@ from tests.emulator import CallbackRecord, Emulator, Guild, Member, MessageRecor
 async def run(
     emu: Emulator, guild: Guild, who: Member, command: str, sub: str | None = None, **options: Any
 ) -> CallbackRecord:
+    """The bot's answer to a command. A write the bot deferred (its answer took over a second,
+    as it can on a loaded machine) is answered once "thinking..." is replaced; a private answer
+    to a public deferral (the public message deleted) is returned as its follow-up."""
     handle = await emu.invoke_slash(guild, who, command, subcommand=sub, options=options)
-    return await handle.wait_response()
+    response = await handle.wait_response()
+    if not response.deferred:
+        return response
+    original = await handle.wait_original(lambda m: not m.loading or m.deleted)
+    if not original.deleted:
+        return response  # its message now holds the answer
+    return CallbackRecord(type=4, data={}, message=await handle.wait_followup())
 
 
 def launch_id_of(reply: CallbackRecord) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.calendar_helpers import button_id, launch_id_of, run, seed_launches, table_counts
+from tests.e2e.conftest import StartBot
 from tests.e2e.harness import RunningBot, Server
 from tests.emulator import Emulator, Perm
 
@@ -109,6 +110,23 @@ async def test_remove_asks_first_and_only_the_asker_can_confirm(
     done = await click.wait_response()
     assert done.content == "Removed Xiaomi 12."
     assert (await table_counts(db_url))["launches"] == 0
+
+
+async def test_the_remove_prompt_works_after_a_restart(
+    emu: Emulator, server: Server, launch_bot: StartBot, db_url: str
+) -> None:
+    first = await launch_bot()
+    launch_id = await _add(emu, server)
+    prompt = await run(emu, server.guild, server.editor, "launch", "remove", launch=launch_id)
+    assert prompt.message is not None and "cannot be undone" in (prompt.content or "")
+    await first.stop()
+    await launch_bot()
+    custom_id = button_id(prompt.message, "Remove it")
+    done = await (await emu.click_button(prompt.message, server.editor, custom_id)).wait_response()
+    assert done.content == "Removed Xiaomi 12."
+    assert (await table_counts(db_url))["launches"] == 0
+    shown = [m.content for m in emu.channel_messages(server.general)]
+    assert "editor removed **Xiaomi 12** and its claims from the calendar." in shown
 
 
 async def test_mention_laden_names_never_ping(

@@ -55,13 +55,20 @@ async def _notice_rows(db_url: str) -> list[NoticeRow]:
         await engine.dispose()
 
 
-async def _row_when(db_url: str, wanted: Callable[[NoticeRow], bool]) -> NoticeRow:
-    """The single notice row, once it is as ``wanted`` (the dispatcher writes it meanwhile)."""
+async def _rows_when(db_url: str, wanted: Callable[[list[NoticeRow]], bool]) -> list[NoticeRow]:
+    """The notice rows, once they are as ``wanted`` (the dispatcher writes them meanwhile, and
+    records a post only after Discord has answered)."""
     rows: list[NoticeRow] = []
-    async with asyncio.timeout(10):
-        while not (len(rows) == 1 and wanted(rows[0])):
+    async with asyncio.timeout(15):
+        while not wanted(rows):
             await asyncio.sleep(0.02)
             rows = await _notice_rows(db_url)
+    return rows
+
+
+async def _row_when(db_url: str, wanted: Callable[[NoticeRow], bool]) -> NoticeRow:
+    """The single notice row, once it is as ``wanted``."""
+    rows = await _rows_when(db_url, lambda rows: len(rows) == 1 and wanted(rows[0]))
     return rows[0]
 
 
@@ -107,7 +114,7 @@ async def test_a_notice_is_a_post_row_sent_once_with_what_the_change_was(
     held = await emu.wait_for_message(channel=server.announcements, since=since)
     assert held.content == MOVED  # what that change was, not what the launch is now
     assert held.pings.nobody and held.allowed_mentions == {"parse": []}
-    rows = await _notice_rows(db_url)
+    rows = await _rows_when(db_url, lambda rows: [r.state for r in rows] == ["sent", "sent"])
     assert [(r.state, r.message_id) for r in rows] == [
         ("sent", int(held.id)),
         ("sent", int(sent.id)),

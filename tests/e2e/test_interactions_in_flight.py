@@ -140,3 +140,26 @@ async def test_a_deferred_private_answer_stays_private(
     assert reason.ephemeral and "permission" in (reason.content or "").lower()
     assert refused.original is not None and refused.original.deleted
     assert not settings.errors and not refused.errors
+
+
+async def test_the_tests_command_helper_waits_out_a_deferral(
+    emu: Emulator, server: Server, bot: RunningBot, db_url: str
+) -> None:
+    """``run`` answers with what replaced "thinking...", so tests that use it hold on a machine
+    loaded enough for the bot to defer its writes."""
+    cursor = emu.request_cursor()
+    async with database_locked(db_url):
+        added = asyncio.create_task(
+            run(emu, server.guild, server.editor, "launch", "add", device="Xiaomi 12",
+                brand="Xiaomi", date="Q4 2027")
+        )  # fmt: skip
+        refused = asyncio.create_task(
+            run(emu, server.guild, server.member, "launch", "add", device="Pixel 9",
+                brand="Google")
+        )  # fmt: skip
+        await emu.wait_for_request("POST", CALLBACK, since=cursor, count=2)  # both deferred
+    answer = await added
+    assert answer.deferred and answer.content == "Added **Xiaomi 12**." and not answer.ephemeral
+    assert launch_id_of(answer) == "1"
+    reason = await refused
+    assert reason.ephemeral and "permission" in (reason.content or "").lower()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from .errors import json_response
-from .recorder import RoutePattern, method_matches, route_matches
+from .recorder import RecordedRequest, RoutePattern, method_matches, route_matches
 
 
 @dataclass(eq=False)
@@ -29,6 +30,8 @@ class FaultRule:
     is_global: bool = False
     scope: str = "user"
     via: bool = True
+    predicate: Callable[[RecordedRequest], bool] | None = None
+    """Only requests it accepts (their body is in ``.json``) are failed."""
     hits: int = 0
 
     def active(self, now: float) -> bool:
@@ -36,11 +39,14 @@ class FaultRule:
             return False
         return self.remaining is None or self.remaining > 0
 
-    def applies(self, method: str, route: str, path: str, now: float) -> bool:
+    def applies(
+        self, method: str, route: str, path: str, now: float, request: RecordedRequest | None
+    ) -> bool:
         return (
             self.active(now)
             and method_matches(self.method, method)
             and route_matches(self.route, route, path)
+            and (self.predicate is None or (request is not None and self.predicate(request)))
         )
 
     def consume(self) -> None:
@@ -86,17 +92,28 @@ class FaultInjector:
         self,
         method: str | None,
         route: RoutePattern,
-        count: int = 1,
+        count: int | None = 1,
         *,
         status: int = 500,
         body: Any = None,
+        predicate: Callable[[RecordedRequest], bool] | None = None,
     ) -> FaultRule:
-        """The next ``count`` matching requests get ``status`` (JSON ``body``, or text if a str).
+        """The next ``count`` matching requests get ``status`` (JSON ``body``, or text if a str);
+        with a ``predicate``, only the requests it accepts (a channel that refuses some messages
+        and takes others). ``count=None``: every one, until the rule is removed.
 
         discord.py retries 500/502/504/524 (sleeping 1 s, 3 s, ...); 503 raises at once.
         """
         return self._add(
-            FaultRule(method, route, "status", remaining=count, status=status, body=body)
+            FaultRule(
+                method,
+                route,
+                "status",
+                remaining=count,
+                status=status,
+                body=body,
+                predicate=predicate,
+            )
         )
 
     def rate_limit_storm(
@@ -156,15 +173,17 @@ class FaultInjector:
         now = time.monotonic()
         total = 0.0
         for rule in self.rules:
-            if rule.kind == "delay" and rule.applies(method, route, path, now):
+            if rule.kind == "delay" and rule.applies(method, route, path, now, None):
                 rule.consume()
                 total += rule.delay
         return total
 
-    def failure_for(self, method: str, route: str, path: str) -> web.Response | None:
+    def failure_for(
+        self, method: str, route: str, path: str, request: RecordedRequest | None = None
+    ) -> web.Response | None:
         now = time.monotonic()
         for rule in self.rules:
-            if rule.kind != "delay" and rule.applies(method, route, path, now):
+            if rule.kind != "delay" and rule.applies(method, route, path, now, request):
                 rule.consume()
                 return rule.response(now)
         return None

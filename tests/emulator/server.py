@@ -306,7 +306,7 @@ class Emulator(InjectionMixin, PollInjectionMixin):
         delay = self.faults.delay_for(method, template, record.path)
         if delay:
             await asyncio.sleep(delay)
-        failure = self.faults.failure_for(method, template, record.path)
+        failure = self.faults.failure_for(method, template, record.path, record)
         if failure is not None:
             return failure
         if route is None:

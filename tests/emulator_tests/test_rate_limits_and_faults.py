@@ -141,3 +141,28 @@ async def test_server_errors_and_slow_responses(emu: Emulator, world: World) -> 
         started = time.monotonic()
         await client.fetch_user(world.bob.id)
         assert time.monotonic() - started >= 0.3
+
+
+async def test_a_fault_with_a_predicate_refuses_some_messages_and_takes_others(
+    emu: Emulator, world: World
+) -> None:
+    client = make_client()
+    async with running_client(client, emu):
+        channel = client.get_channel(world.general.id)
+        assert isinstance(channel, discord.TextChannel)
+        rule = emu.faults.fail_next(
+            "POST", MESSAGES, count=None, status=403,
+            body={"code": 50013, "message": "Missing Permissions"},
+            predicate=lambda r: "refused" in (r.json or {}).get("content", ""),
+        )  # fmt: skip
+        for _ in range(2):
+            with pytest.raises(discord.Forbidden) as info:
+                await channel.send("refused")
+            assert info.value.code == 50013
+        taken = await channel.send("taken")
+        assert rule.hits == 2 and rule.active(time.monotonic())
+        assert [m.content for m in emu.channel_messages(world.general)] == ["taken"]
+        emu.faults.remove(rule)
+        await channel.send("refused no more")
+        assert taken.id in {m.id for m in emu.channel_messages(world.general)}
+        assert len(emu.channel_messages(world.general)) == 2
