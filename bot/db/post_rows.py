@@ -97,6 +97,28 @@ async def _insert(
     await session.execute(revive, rows)
 
 
+async def move_subjects(
+    session: AsyncSession, guild_id: int, subjects: Sequence[str], post: PostPlan, now: datetime
+) -> None:
+    """Makes ``post`` the one pending post of its kind for each subject (a poll's close moved
+    with its launch): two statements, however many subjects."""
+    if not subjects:
+        return
+    await session.execute(
+        update(Post)
+        .where(
+            Post.guild_id == guild_id,
+            Post.subject.in_(list(subjects)),
+            Post.kind == post.kind,
+            Post.state == PostState.PENDING,
+            Post.key != post.key,
+        )
+        .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await _insert(session, guild_id, [(subject, post) for subject in subjects], now)
+
+
 async def cancel_launch_posts(session: AsyncSession, guild_id: int, now: datetime) -> None:
     """Cancels every pending launch post of a server but its change notices (before re-planning
     them all)."""
@@ -107,6 +129,7 @@ async def cancel_launch_posts(session: AsyncSession, guild_id: int, now: datetim
             Post.state == PostState.PENDING,
             Post.launch_id.is_not(None),
             Post.kind != NOTICE_KIND,
+            Post.subject.startswith("launch:"),
         )
         .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
         .execution_options(synchronize_session=False)

@@ -5,6 +5,7 @@ can later be posted as a native one with the same answers."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Final
 
 from bot.domain.dates import DateWindow, Precision, parse_date, render_date
 from bot.domain.errors import InvalidInput
@@ -20,6 +21,10 @@ DEFAULT_ANSWERS = ("Yes", "No")
 CONFIDENCE_STEPS = (50, 60, 70, 80, 90, 100)
 """How sure a member may say they are, in percent: below 50 % they would pick another answer."""
 LONGEST_OPEN = timedelta(days=2 * 366)
+CLOSE_KIND: Final = "poll_close"
+"""The scheduled post that closes a poll."""
+CLOSE_GRACE = timedelta(days=366)
+"""A close is never too late: a poll the bot could not close on time closes when it can."""
 ENDED = frozenset({LaunchStatus.CANCELLED, LaunchStatus.LAUNCHED})
 """A launch in one of these states has told the truth: its polls close at once."""
 
@@ -71,9 +76,15 @@ def check_options(*, multiple: bool, confidence: bool) -> None:
         )
 
 
-def launch_close(title: str, window: DateWindow | None, now: datetime) -> datetime:
+def launch_close(
+    title: str, window: DateWindow | None, status: LaunchStatus, now: datetime
+) -> datetime:
     """When a poll that closes with its launch closes: at the launch's exact time, or at the
     start of its day. A vaguer date (or none) cannot say, so ``closes`` must be given."""
+    if status in ENDED:
+        raise InvalidInput(
+            f"{title} is {status.value} already, so a poll cannot close with it: give closes."
+        )
     if window is None:
         raise InvalidInput(
             f"{title} has no date yet, so the poll cannot close with it: give closes "
@@ -127,3 +138,18 @@ def followed_close(
     if window is None:
         return None
     return max(window.start, now)
+
+
+def poll_subject(poll_id: int) -> str:
+    """The subject of a poll's scheduled posts (its close)."""
+    return f"poll:{poll_id}"
+
+
+def poll_of_subject(subject: str) -> int | None:
+    kind, _, number = subject.partition(":")
+    return int(number) if kind == "poll" and number.isascii() and number.isdigit() else None
+
+
+def close_key(when: datetime) -> str:
+    """Names the moment, so a close moved elsewhere is a new post and the old one is cancelled."""
+    return f"close@{when:%Y%m%dT%H%M}"

@@ -47,6 +47,7 @@ from bot.domain.vocabulary import (
     Precision,
     SourceKind,
 )
+from bot.services.poll_planning import after_launch_change
 from bot.services.post_planning import notice_post, replan_launch
 
 CONFLICT = "Someone else changed the same thing at the same moment; please try again."
@@ -336,7 +337,10 @@ class LaunchWriter:
         next_post = await replan_launch(
             self.session, before, after, settings, now, notice_post(change, now)
         )
-        return replace(change, next_post_at=next_post)
+        if not row.has_polls:
+            return replace(change, next_post_at=next_post)
+        closes, moved = await after_launch_change(self.session, self.guild_id, row.id, after, now)
+        return replace(change, next_post_at=_earliest(next_post, closes), moved_polls=moved)
 
     async def remove(self, launch_id: int) -> LaunchChange:
         (row, _, _), before = await self._locked(launch_id)
@@ -344,11 +348,17 @@ class LaunchWriter:
             delete(Claim).where(Claim.guild_id == self.guild_id, Claim.launch_id == launch_id)
         )
         settings = await self.settings()
-        await replan_launch(self.session, before, None, settings, self.clock())
+        now = self.clock()
+        await replan_launch(self.session, before, None, settings, now)
+        closes, moved = (
+            await after_launch_change(self.session, self.guild_id, row.id, None, now)
+            if row.has_polls
+            else (None, ())
+        )
         await self.session.delete(row)
         await self.session.flush()
         self._audit("remove", launch_id, before, None)
-        return LaunchChange(before, None, settings)
+        return LaunchChange(before, None, settings, next_post_at=closes, moved_polls=moved)
 
     async def add_claim(self, launch_id: int, new: NewClaim) -> ClaimAdded:
         (row, _, _), launch = await self._locked(launch_id)
@@ -391,6 +401,10 @@ class LaunchWriter:
             after=claim_snapshot(record),
         ))  # fmt: skip
         return record
+
+
+def _earliest(*moments: datetime | None) -> datetime | None:
+    return min((m for m in moments if m is not None), default=None)
 
 
 def _created_meanwhile(row: Shared | None) -> Shared:

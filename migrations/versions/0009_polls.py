@@ -3,7 +3,8 @@
 ``polls`` holds each question with its answers (a JSON list of 2 to 10 labels), its options,
 when it closes (with its launch, or at a given time) and, later, its outcome (a bitmask of
 answer indexes) with the evidence. ``poll_votes`` holds one row per member and poll: the
-answers chosen (a bitmask) and how sure the member is, on polls that ask.
+answers chosen (a bitmask) and how sure the member is, on polls that ask. ``launches.has_polls``
+says whether a change of the launch's date has polls to move.
 
 Revision ID: 0009
 Revises: 0008
@@ -89,9 +90,16 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("poll_id", "user_id", name=op.f("pk_poll_votes")),
     )
+    # SQLite adds a column in place; a batch would rebuild the table without its AUTOINCREMENT
+    op.add_column(
+        "launches",
+        sa.Column("has_polls", sa.Boolean(), server_default=sa.text("false"), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("launches", table_kwargs={"sqlite_autoincrement": True}) as batch:
+        batch.drop_column("has_polls")
     op.drop_table("poll_votes")
     op.drop_index("ix_polls_guild_state", table_name="polls")
     op.drop_index("ix_polls_guild_launch", table_name="polls")
