@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -24,13 +25,17 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.in_flight import InFlight
 from bot.app.pacing import Pacer
-from bot.app.post_kinds import Drop, composers
+from bot.app.post_kinds import Drop, Edit, composers
 from bot.app.post_sender import send_post
 from bot.domain.clock import Clock
 from bot.domain.delivery import GiveUp, Timing, after_failure, timing
 from bot.domain.records import ClaimedPost
 from bot.domain.vocabulary import PostState
 from bot.services.deliveries import DeliveryService
+from bot.services.polls import PollService
+
+if TYPE_CHECKING:
+    from bot.app.poll_tally import PollMessages
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +62,8 @@ class Dispatcher:
         *,
         sweep_seconds: float = 5.0,
         lease: timedelta = LEASE,
+        pacer: Pacer | None = None,
+        polls: tuple[PollService, PollMessages] | None = None,
     ) -> None:
         self._client = client
         self._deliveries = deliveries
@@ -65,8 +72,8 @@ class Dispatcher:
         self._in_flight = in_flight
         self._sweep_seconds = sweep_seconds
         self._lease = lease
-        self._pacer = Pacer()
-        self._composers = composers(deliveries)
+        self._pacer = pacer or Pacer()
+        self._composers = composers(deliveries, polls)
         self._running = asyncio.Lock()
         self._armed: datetime | None = None
         self._poked = asyncio.Event()
@@ -192,9 +199,13 @@ class Dispatcher:
             await self._deliveries.finish(post, composed.state, reason=composed.reason)
             return
         try:
-            channel_id = composed.channel_id or await self._dm_channel(composed.user_id)
-            await self._pacer.slot(channel_id)
-            message_id = await send_post(self._client, channel_id, post.id, composed.out)
+            if isinstance(composed, Edit):  # paced by whoever makes it
+                channel_id, message_id = composed.channel_id, composed.message_id
+                await composed.run()
+            else:
+                channel_id = composed.channel_id or await self._dm_channel(composed.user_id)
+                await self._pacer.slot(channel_id)
+                message_id = await send_post(self._client, channel_id, post.id, composed.out)
         except discord.HTTPException as error:
             await self._failed(post, error.status, error.code)
             return

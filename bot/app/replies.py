@@ -47,10 +47,18 @@ def arm_auto_defer(interaction: discord.Interaction, in_flight: InFlight) -> Non
     """Called from the command's own task before it runs; a no-op for commands not declared."""
     command = interaction.command
     visibility = command.extras.get(_DEFER) if command is not None else None
+    if visibility is not None:
+        defer_if_slow(interaction, in_flight, ephemeral=visibility == "ephemeral")
+
+
+def defer_if_slow(
+    interaction: discord.Interaction, in_flight: InFlight, *, ephemeral: bool
+) -> None:
+    """From the interaction's own task (a command's, or a button's that writes): defers it if it
+    has not answered after ``AUTO_DEFER_SECONDS``; answer it with ``reply``."""
     task = asyncio.current_task()
-    if visibility is None or task is None:
+    if task is None:
         return
-    ephemeral = visibility == "ephemeral"
 
     def fire() -> None:
         if not interaction.response.is_done():
@@ -82,19 +90,21 @@ async def reply(
     *,
     ephemeral: bool = False,
     **message: Any,
-) -> None:
+) -> int | None:
     """The command's answer: the response, or after a deferral the follow-up that replaces the
     "thinking" message. A private answer to a public deferral removes the public message first,
-    so what was meant for one member is never shown to the channel."""
+    so what was meant for one member is never shown to the channel. Returns the id of the
+    message the answer is, when Discord says it."""
     state = _answer(interaction)
     async with state.lock:
         if not interaction.response.is_done():
-            await interaction.response.send_message(content, ephemeral=ephemeral, **message)
-            return
+            sent = await interaction.response.send_message(content, ephemeral=ephemeral, **message)
+            return sent.message_id
         thinking = state.deferred_ephemeral is not None and not state.replaced_thinking
         state.replaced_thinking = True
         if thinking and ephemeral and not state.deferred_ephemeral:
             await interaction.delete_original_response()
         if content is not None:
             message["content"] = content
-        await interaction.followup.send(ephemeral=ephemeral, **message)
+        followed = await interaction.followup.send(ephemeral=ephemeral, wait=True, **message)
+        return followed.id

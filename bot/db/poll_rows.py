@@ -90,6 +90,13 @@ async def facts(session: AsyncSession, guild_id: int, poll_id: int) -> PollFacts
     )
 
 
+async def is_open(session: AsyncSession, guild_id: int, poll_id: int) -> bool:
+    state = await session.scalar(
+        select(POLLS.state).where(POLLS.guild_id == guild_id, POLLS.id == poll_id)
+    )
+    return state is not None and PollState(state) is PollState.OPEN
+
+
 async def set_message(
     session: AsyncSession, guild_id: int, poll_id: int, channel_id: int, message_id: int
 ) -> None:

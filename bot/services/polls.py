@@ -199,6 +199,10 @@ class PollService:
         async with reading(self._sessions) as session:
             return await _view(session, guild_id, poll_id)
 
+    async def is_open(self, guild_id: int, poll_id: int) -> bool:
+        async with reading(self._sessions) as session:
+            return await poll_rows.is_open(session, guild_id, poll_id)
+
     async def of_launch(self, guild_id: int, launch_id: int) -> list[PollRecord]:
         async with reading(self._sessions) as session:
             return await poll_rows.polls_of_launch(session, guild_id, launch_id)
