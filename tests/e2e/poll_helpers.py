@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -68,7 +69,7 @@ def tally(message: MessageRecord) -> dict[str, int]:
     """Votes per answer as the message shows them ({} while results are hidden)."""
     lines = description(message).split("\n")
     shown: dict[str, int] = {}
-    for label, counts in zip(lines, lines[1:], strict=False):
+    for label, counts in itertools.pairwise(lines):
         found = re.match(r"`[█░]+` \d+ % · ([\d,]+) votes?$", counts)
         if found:
             shown[label] = int(found[1].replace(",", ""))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from tests.e2e.calendar_helpers import run
 from tests.e2e.conftest import StartBot
 from tests.e2e.harness import Server
 from tests.e2e.poll_helpers import (
@@ -32,6 +33,14 @@ START = datetime(2027, 3, 1, 12, tzinfo=UTC)
 LAUNCH = datetime(2027, 3, 10, 11, 30, tzinfo=UTC)
 STAMP = int(LAUNCH.timestamp())
 LEICA = "Will the Leica collaboration appear on the Xiaomi 12 Ultra?"
+
+
+async def _open_polls(emu: Emulator, server: Server, typed: str) -> list[str]:
+    handle = await emu.invoke_autocomplete(
+        server.guild, server.editor, "poll", subcommand="close", focused="poll",
+        options={"poll": typed},
+    )  # fmt: skip
+    return [str(c["value"]) for c in (await handle.wait_response()).choices]
 
 
 async def _how_sure(
@@ -126,51 +135,19 @@ async def test_an_editor_closes_a_poll_early_and_only_editors_may(
     back = await click(emu, poll, server.member, "Leica")
     assert back.content == "You voted **Zeiss**."
 
-    choices = await (
-        await emu.invoke_autocomplete(
-            server.guild,
-            server.editor,
-            "poll",
-            subcommand="close",
-            focused="poll",
-            options={"poll": "camera"},
-        )  # fmt: skip
-    ).wait_response()
-    assert [c["value"] for c in choices.choices] == []  # the question is the default one
-    choices = await (
-        await emu.invoke_autocomplete(
-            server.guild,
-            server.editor,
-            "poll",
-            subcommand="close",
-            focused="poll",
-            options={"poll": "launch on"},
-        )  # fmt: skip
-    ).wait_response()
-    assert [c["value"] for c in choices.choices] == [str(poll_id)]
+    assert await _open_polls(emu, server, "camera") == []  # the question is the default one
+    assert await _open_polls(emu, server, "launch on") == [str(poll_id)]
 
-    refused = await (
-        await emu.invoke_slash(
-            server.guild, server.member, "poll", subcommand="close", options={"poll": str(poll_id)}
-        )
-    ).wait_response()
+    refused = await run(emu, server.guild, server.member, "poll", "close", poll=str(poll_id))
     assert refused.ephemeral and "Closing polls needs the Manage Events permission" in (
         refused.content or ""
     )
-    closed = await (
-        await emu.invoke_slash(
-            server.guild, server.editor, "poll", subcommand="close", options={"poll": str(poll_id)}
-        )
-    ).wait_response()
+    closed = await run(emu, server.guild, server.editor, "poll", "close", poll=str(poll_id))
     assert not closed.ephemeral and closed.content == f"editor closed poll #{poll_id} early."
     await until(emu, lambda: "**Closed**" in description(poll), "the early close")
     assert tally(poll) == {"Leica": 0, "Hasselblad": 0, "Zeiss": 1}
     assert enabled_labels(poll) == ["My vote"]
-    again = await (
-        await emu.invoke_slash(
-            server.guild, server.editor, "poll", subcommand="close", options={"poll": str(poll_id)}
-        )
-    ).wait_response()
+    again = await run(emu, server.guild, server.editor, "poll", "close", poll=str(poll_id))
     assert again.ephemeral and again.content == f"Poll #{poll_id} is closed already."
     assert await close_posts(db_url, poll_id) == [("close@20270401T1000", "cancelled")]
     state, votes = await stored(db_url, poll_id)
