@@ -23,6 +23,7 @@ from bot.app.in_flight import InFlight
 log = logging.getLogger("launchbot.replies")
 
 AUTO_DEFER_SECONDS = 1.0
+AUTO_DEFER_FLOOR = 0.25
 _DEFER = "launchbot.auto_defer"
 _STATE = "launchbot.answer"
 DEFERS_PUBLIC: dict[str, Any] = {_DEFER: "public"}
@@ -55,17 +56,21 @@ def defer_if_slow(
     interaction: discord.Interaction, in_flight: InFlight, *, ephemeral: bool
 ) -> None:
     """From the interaction's own task (a command's, or a button's that writes): defers it if it
-    has not answered after ``AUTO_DEFER_SECONDS``; answer it with ``reply``."""
+    has not answered once it is ``AUTO_DEFER_SECONDS`` old; answer it with ``reply``. Discord
+    counts its 3 s from the interaction's creation, so one that reached the bot late (a busy
+    moment) is deferred sooner, but never sooner than ``AUTO_DEFER_FLOOR`` after it starts."""
     task = asyncio.current_task()
     if task is None:
         return
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    delay = max(AUTO_DEFER_FLOOR, AUTO_DEFER_SECONDS - max(0.0, age))
 
     def fire() -> None:
         if not interaction.response.is_done():
             defer = asyncio.create_task(_defer_if_unanswered(interaction, ephemeral))
             in_flight.adopt(defer, "auto-defer")
 
-    timer = asyncio.get_running_loop().call_later(AUTO_DEFER_SECONDS, fire)
+    timer = asyncio.get_running_loop().call_later(delay, fire)
     task.add_done_callback(lambda _: timer.cancel())
 
 

@@ -3,16 +3,30 @@ columns with statements built once."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Boolean,
+    Row,
+    Select,
+    String,
+    TextClause,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Device, Launch, Poll, PollVote
+from bot.db.types import UTCDateTime
 from bot.domain.polls import Ballot, PollFacts, PollRecord, Tally, VoteKind, tally_of
 from bot.domain.records import launch_title
 from bot.domain.vocabulary import PollState
@@ -142,52 +156,76 @@ async def move_launch_closes(
 
 # votes -------------------------------------------------------------------------------------
 
+_VOTE_SOURCE = {
+    "sqlite": """(
+        SELECT json_extract(value, '$.g') AS guild_id, json_extract(value, '$.p') AS poll_id,
+               json_extract(value, '$.u') AS user_id, json_extract(value, '$.c') AS choices,
+               json_extract(value, '$.s') AS confidence
+        FROM json_each(:ballots)
+    ) AS b""",
+    "postgresql": """json_to_recordset(CAST(:ballots AS json))
+        AS b(g bigint, p integer, u bigint, c integer, s integer)""",
+}
+_VOTE_COLUMNS = {
+    "sqlite": "b.guild_id, b.poll_id, b.user_id, b.choices, b.confidence",
+    "postgresql": "b.g, b.p, b.u, b.c, b.s",
+}
+_VOTE_JOIN = {
+    "sqlite": "p.id = b.poll_id AND p.guild_id = b.guild_id",
+    "postgresql": "p.id = b.p AND p.guild_id = b.g",
+}
 
-async def open_among(
-    session: AsyncSession, polls: set[tuple[int, int]], *, lock: bool
-) -> set[tuple[int, int]]:
-    """Which of the ``(guild, poll)`` pairs are open polls. ``lock`` (PostgreSQL) holds them
-    open until the transaction ends: a close waits for the votes, and votes after it see it.
-    (Two plain IN lists, not a row-value IN: SQLite 3.40 answers ``(guild_id, id) IN (VALUES
-    ...)`` wrongly through the index on guild, state and id.)"""
-    query = select(POLLS.guild_id, POLLS.id).where(
-        POLLS.guild_id.in_(sorted({g for g, _ in polls})),
-        POLLS.id.in_(sorted({p for _, p in polls})),
-        POLLS.state == PollState.OPEN,
+
+@cache
+def _record_votes(dialect: str) -> TextClause:
+    """Every ballot of a batch in one statement, written only where its poll is open: the check
+    and the write are one statement, so no vote lands after a close (PostgreSQL holds the polls
+    with FOR SHARE until the statement ends; a close waits, and a vote after it sees it). The
+    ballots come as one JSON parameter, so the statement is the same for any number of them.
+    ``(a | b) - (a & b)`` is XOR, which SQLite spells no other way.)"""
+    lock = " FOR SHARE OF p" if dialect == "postgresql" else ""
+    return text(
+        f"""
+        INSERT INTO poll_votes
+            (guild_id, poll_id, user_id, choices, confidence, cast_at, updated_at)
+        SELECT {_VOTE_COLUMNS[dialect]}, :now, :now
+        FROM {_VOTE_SOURCE[dialect]}
+        JOIN polls AS p ON {_VOTE_JOIN[dialect]}
+        WHERE p.state = 'open'{lock}
+        ON CONFLICT (poll_id, user_id) DO UPDATE SET
+            choices = CASE WHEN :toggle
+                THEN (poll_votes.choices | excluded.choices)
+                    - (poll_votes.choices & excluded.choices)
+                ELSE excluded.choices END,
+            confidence = excluded.confidence,
+            updated_at = excluded.updated_at
+        RETURNING poll_id, user_id, choices, confidence
+        """
+    ).bindparams(
+        bindparam("now", type_=UTCDateTime()),
+        bindparam("toggle", type_=Boolean()),
+        bindparam("ballots", type_=String()),
     )
-    if lock:
-        query = query.order_by(POLLS.id).with_for_update(read=True)
-    return {(g, p) for g, p in await session.execute(query)} & polls
 
 
-async def upsert_votes(
+async def record_votes(
     session: AsyncSession, ballots: Sequence[Ballot], now: datetime
 ) -> dict[tuple[int, int], tuple[int, int | None]]:
-    """Records ballots of one kind (one per member and poll) in one statement; returns each
-    member's choices and confidence as they now stand, by ``(poll, user)``."""
+    """Records ballots of one kind (one per member and poll) on the polls still open; returns
+    each recorded member's choices and confidence as they now stand, by ``(poll, user)``. A
+    ballot missing from the answer was refused: its poll is closed (or not this server's)."""
     if not ballots:
         return {}
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(PollVote).values(
+    payload = json.dumps(
         [
-            {
-                "guild_id": b.guild_id, "poll_id": b.poll_id, "user_id": b.user_id,
-                "choices": b.mask, "confidence": b.confidence, "cast_at": now, "updated_at": now,
-            }
+            {"g": b.guild_id, "p": b.poll_id, "u": b.user_id, "c": b.mask, "s": b.confidence}
             for b in ballots
         ]
-    )  # fmt: skip
-    new = statement.excluded
-    if ballots[0].kind is VoteKind.TOGGLE:  # XOR, in SQL both backends read: (a | b) - (a & b)
-        choices: Any = VOTES.choices.op("|")(new.choices) - VOTES.choices.op("&")(new.choices)
-    else:
-        choices = new.choices
-    upsert = statement.on_conflict_do_update(
-        index_elements=["poll_id", "user_id"],
-        set_={"choices": choices, "confidence": new.confidence, "updated_at": new.updated_at},
-    ).returning(VOTES.poll_id, VOTES.user_id, VOTES.choices, VOTES.confidence)
-    rows = await session.execute(upsert.execution_options(synchronize_session=False))
-    return {(p, u): (c, conf) for p, u, c, conf in rows}
+    )
+    toggle = ballots[0].kind is VoteKind.TOGGLE
+    statement = _record_votes(session.get_bind().dialect.name)
+    rows = await session.execute(statement, {"ballots": payload, "now": now, "toggle": toggle})
+    return {(int(p), int(u)): (int(c), conf) for p, u, c, conf in rows}
 
 
 @cache

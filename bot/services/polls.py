@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.db import audit_rows as audit
 from bot.db import launch_queries as q
 from bot.db import poll_rows, post_rows
-from bot.db.engine import begin_write, reading
+from bot.db.engine import begin_write, each_alone, reading
 from bot.db.launch_rows import launch_record
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.clock import Clock
@@ -54,6 +54,8 @@ from bot.services.poll_planning import close_post, follow_launch
 from bot.services.vote_queue import Outcome, Recorded, Refused, VoteQueue
 
 FACTS_KEPT = 4096
+WRITERS = 3
+"""Vote writes under way at once on PostgreSQL (SQLite writes one at a time)."""
 SLACK = timedelta(minutes=1)
 
 
@@ -72,7 +74,8 @@ class PollService:
         self._clock = clock
         self._defaults = defaults
         self._facts: OrderedDict[tuple[int, int], PollFacts] = OrderedDict()
-        self._votes = VoteQueue(self._write_votes)
+        sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+        self._votes = VoteQueue(self._write_votes, writers=1 if sqlite else WRITERS)
 
     # creating ---------------------------------------------------------------------------------
 
@@ -162,19 +165,15 @@ class PollService:
         return Vote(facts, outcome.choices, outcome.confidence)
 
     async def _write_votes(self, ballots: Sequence[Ballot]) -> dict[tuple[int, int], Outcome]:
-        """One transaction for every vote waiting: which polls are open (held open until the
-        commit, on PostgreSQL), then one upsert per kind of vote."""
-        async with self._sessions() as session, session.begin():
-            await begin_write(session)
-            lock = session.get_bind().dialect.name == "postgresql"
-            polls = {(b.guild_id, b.poll_id) for b in ballots}
-            open_ = await poll_rows.open_among(session, polls, lock=lock)
-            taken = [b for b in ballots if (b.guild_id, b.poll_id) in open_]
+        """Every vote waiting, in one statement per kind of vote, each written only if its poll
+        is open as the statement runs."""
+        stored: dict[tuple[int, int], tuple[int, int | None]] = {}
+        async with self._sessions() as session:
+            await each_alone(session)
             now = self._clock()
-            stored: dict[tuple[int, int], tuple[int, int | None]] = {}
             for kind in VoteKind:
-                of_kind = [b for b in taken if b.kind is kind]
-                stored |= await poll_rows.upsert_votes(session, of_kind, now)
+                of_kind = [b for b in ballots if b.kind is kind]
+                stored |= await poll_rows.record_votes(session, of_kind, now)
         return {
             (b.poll_id, b.user_id): (
                 Recorded(*stored[(b.poll_id, b.user_id)])
