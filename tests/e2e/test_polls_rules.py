@@ -4,6 +4,7 @@ are refused; a poll that closes with its launch moves when the launch's date mov
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -22,6 +23,7 @@ from tests.e2e.poll_helpers import (
     poll_count,
     poll_id_of,
     stored,
+    tally,
     until,
 )
 from tests.emulator import Emulator
@@ -165,3 +167,32 @@ async def test_cancelling_the_launch_closes_its_poll(
     await until(emu, lambda: "**Closed**" in description(poll), "the close on cancelling")
     assert "No\n`████████████` 100 % · 1 vote" in description(poll)
     assert (await stored(db_url, poll_id_of(poll)))[0] == "closed"
+
+
+async def test_a_deleted_poll_message_is_left_alone_and_votes_still_count(
+    emu: Emulator, server: Server, launch_bot: StartBot, db_url: str
+) -> None:
+    await launch_bot(FakeClock(START))
+    launch = await add_launch(emu, server, date="2027-03-10 19:30 Asia/Shanghai")
+    poll = await create_poll(emu, server, launch)
+    emu.message_store.delete(poll)  # a moderator removed it; a stale client still clicks
+    route = "/channels/{channel_id}/messages/{message_id}"
+    assert (await click(emu, poll, server.member, "Yes")).content == "You voted **Yes**."
+    await emu.wait_for_request("PATCH", route, predicate=lambda r: r.status == 404, timeout=15)
+    assert (await click(emu, poll, server.manager, "No")).content == "You voted **No**."
+    await asyncio.sleep(2.5)  # past the next edit's turn: nothing more is sent
+    assert len(emu.requests_matching("PATCH", route)) == 1
+    assert len((await stored(db_url, poll_id_of(poll)))[1]) == 2
+
+
+async def test_a_pending_tally_edit_is_made_when_the_bot_stops(
+    emu: Emulator, server: Server, launch_bot: StartBot
+) -> None:
+    bot = await launch_bot(FakeClock(START))
+    launch = await add_launch(emu, server, date="2027-03-10 19:30 Asia/Shanghai")
+    poll = await create_poll(emu, server, launch)
+    await click(emu, poll, server.member, "Yes")
+    await until(emu, lambda: tally(poll) == {"Yes": 1, "No": 0}, "the first edit")
+    await click(emu, poll, server.manager, "No")  # its edit waits its turn, about 2 s
+    await bot.stop()
+    assert tally(poll) == {"Yes": 1, "No": 1}
