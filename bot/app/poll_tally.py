@@ -99,6 +99,8 @@ class PollMessages:
                 self._waiting.pop(key, None)  # votes from here on ask for the next edit
             try:
                 async with self._lock(key):
+                    if key in self._gone:  # found gone while this edit waited its turn
+                        return
                     await self._edit(key, await self._polls.view(*key))
             except (discord.NotFound, discord.Forbidden) as error:
                 self._gone.add(key)
