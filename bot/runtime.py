@@ -16,6 +16,7 @@ from bot.domain.errors import StorageUnavailable
 from bot.services.bot_state import BotStateService
 from bot.services.calendar import CalendarService
 from bot.services.deliveries import DeliveryService
+from bot.services.polls import PollService
 from bot.services.settings import SettingsService
 from bot.services.subscriptions import PendingNotices, SubscriptionService
 
@@ -41,6 +42,7 @@ class Runtime:
     deliveries: DeliveryService
     clock: Clock
     subscriptions: SubscriptionService
+    polls: PollService
 
     @classmethod
     def create(
@@ -61,6 +63,7 @@ class Runtime:
             deliveries=DeliveryService(sessions, clock, defaults, notices),
             clock=clock,
             subscriptions=SubscriptionService(sessions, clock, notices),
+            polls=PollService(sessions, clock, defaults),
         )
 
     async def require_current_schema(self) -> None:

@@ -1,5 +1,6 @@
 """What happens in the server after a launch changes: the dispatcher is woken for the posts the
-change planned (its change notice among them), and the Guild Scheduled Event is mirrored.
+change planned (its change notice among them), the messages of polls whose close moved with it
+are refreshed, and the Guild Scheduled Event is mirrored.
 Failures here never undo the change; the editor is told."""
 
 from __future__ import annotations
@@ -45,10 +46,12 @@ class Announcer:
         runtime: Runtime,
         clock: Clock,
         posts_planned: Callable[[datetime | None], None] = lambda _: None,
+        poll_changed: Callable[[int, int], None] = lambda _guild, _poll: None,
     ) -> None:
         self.runtime = runtime
         self.clock = clock
         self._posts_planned = posts_planned
+        self._poll_changed = poll_changed
         self._locks: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = (
             weakref.WeakValueDictionary()
         )
@@ -57,6 +60,8 @@ class Announcer:
         """Everything here comes from the change itself; only the event mirror touches the
         database again, and only when a Discord event is involved."""
         self._posts_planned(change.next_post_at)
+        for poll_id in change.moved_polls:  # their messages show when they close
+            self._poll_changed(change.settings.guild_id, poll_id)
         guild = interaction.guild
         if guild is None or not change.changed:
             return

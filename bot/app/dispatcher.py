@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -24,7 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.in_flight import InFlight
 from bot.app.pacing import Pacer
-from bot.app.post_kinds import Drop, Send, composers
+from bot.app.post_kinds import Drop, Edit, Send, composers
 from bot.app.post_sender import send_post
 from bot.domain.admin_note import PostFailure, worth_a_note
 from bot.domain.clock import Clock
@@ -32,6 +33,10 @@ from bot.domain.delivery import GiveUp, Timing, after_failure, timing
 from bot.domain.records import ClaimedPost
 from bot.domain.vocabulary import PostState
 from bot.services.deliveries import DeliveryService
+from bot.services.polls import PollService
+
+if TYPE_CHECKING:
+    from bot.app.poll_tally import PollMessages
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +63,8 @@ class Dispatcher:
         *,
         sweep_seconds: float = 5.0,
         lease: timedelta = LEASE,
+        pacer: Pacer | None = None,
+        polls: tuple[PollService, PollMessages] | None = None,
     ) -> None:
         self._client = client
         self._deliveries = deliveries
@@ -66,8 +73,8 @@ class Dispatcher:
         self._in_flight = in_flight
         self._sweep_seconds = sweep_seconds
         self._lease = lease
-        self._pacer = Pacer()
-        self._composers = composers(deliveries)
+        self._pacer = pacer or Pacer()
+        self._composers = composers(deliveries, polls)
         self._running = asyncio.Lock()
         self._armed: datetime | None = None
         self._poked = asyncio.Event()
@@ -193,9 +200,13 @@ class Dispatcher:
             await self._deliveries.finish(post, composed.state, reason=composed.reason)
             return
         try:
-            channel_id = composed.channel_id or await self._dm_channel(composed.user_id)
-            await self._pacer.slot(channel_id)
-            message_id = await send_post(self._client, channel_id, post.id, composed.out)
+            if isinstance(composed, Edit):  # paced by whoever makes it
+                channel_id, message_id = composed.channel_id, composed.message_id
+                await composed.run()
+            else:
+                channel_id = composed.channel_id or await self._dm_channel(composed.user_id)
+                await self._pacer.slot(channel_id)
+                message_id = await send_post(self._client, channel_id, post.id, composed.out)
         except discord.HTTPException as error:
             await self._failed(post, composed, error.status, error.code)
             return
@@ -213,7 +224,7 @@ class Dispatcher:
         return channel.id
 
     async def _failed(
-        self, post: ClaimedPost, sent: Send, status: int | None, code: int | None
+        self, post: ClaimedPost, sent: Send | Edit, status: int | None, code: int | None
     ) -> None:
         outcome = after_failure(status, code, post.attempts, self._clock(), post.expires_at)
         if isinstance(outcome, GiveUp):
@@ -228,11 +239,17 @@ class Dispatcher:
 
 
 def _refusal(
-    post: ClaimedPost, sent: Send, status: int | None, code: int | None
+    post: ClaimedPost, sent: Send | Edit, status: int | None, code: int | None
 ) -> PostFailure | None:
     """What the server's admins are told about a channel post Discord refused for good (none
-    for a member's DM: a closed DM is the member's to fix)."""
-    if sent.channel_id is None or status is None or not worth_a_note(post.kind, status):
+    for a member's DM: a closed DM is the member's to fix; none for an edit of the bot's own
+    message, such as a closing poll's, whose message may simply have been deleted)."""
+    if (
+        isinstance(sent, Edit)
+        or sent.channel_id is None
+        or status is None
+        or not worth_a_note(post.kind, status)
+    ):
         return None
     return PostFailure(post.kind, sent.about, sent.channel_id, status, code)
 

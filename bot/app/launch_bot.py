@@ -21,7 +21,9 @@ from bot.app.command_sync import sync_commands
 from bot.app.dispatcher import Dispatcher
 from bot.app.dm_notices import after_interaction
 from bot.app.in_flight import InFlight
+from bot.app.pacing import Pacer
 from bot.app.plan_checks import PlanChecks
+from bot.app.poll_tally import PollMessages
 from bot.app.replies import arm_auto_defer
 from bot.app.unknown_buttons import answer_unknown_click, is_unknown_click
 from bot.config import Settings
@@ -123,12 +125,19 @@ class LaunchBot(commands.Bot):
         self.in_flight = InFlight()
         self.became_ready = asyncio.Event()
         self.synced = False
+        pacer = Pacer()  # one pace per channel for posts and edits alike
+        self.poll_messages = PollMessages(
+            self, runtime.polls, pacer, self.in_flight, interval=settings.polls_tally_seconds
+        )
         self.dispatcher = Dispatcher(
             self, runtime.deliveries, scheduler, clock, self.in_flight,
             sweep_seconds=settings.posts_sweep_seconds,
             lease=timedelta(seconds=settings.posts_lease_seconds),
+            pacer=pacer, polls=(runtime.polls, self.poll_messages),
         )  # fmt: skip
-        self.announcer = Announcer(runtime, clock, self.dispatcher.wake_at)
+        self.announcer = Announcer(
+            runtime, clock, self.dispatcher.wake_at, self.poll_messages.changed
+        )
         self.plan_checks = PlanChecks(
             runtime.deliveries.digests,
             runtime.deliveries,

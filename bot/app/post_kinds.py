@@ -6,13 +6,16 @@ a change notice, a poll closing) adds a composer here and plans its rows."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.domain.admin_note import NOTE_KIND, AdminNote
 from bot.domain.change_notice import NOTICE_KIND, ChangeNotice
 from bot.domain.digest import day_of_key, digest_on
+from bot.domain.errors import PollNotFound
+from bot.domain.poll_rules import CLOSE_KIND, poll_of_subject
 from bot.domain.post_plan import PostKind
 from bot.domain.records import ClaimedPost
 from bot.domain.subscriptions import user_of
@@ -25,7 +28,11 @@ from bot.render.subscriptions import member_reminder
 from bot.services.deliveries import DeliveryService
 from bot.services.digests import KIND as DIGEST
 from bot.services.digests import DigestService
+from bot.services.polls import CloseMoved, PollService
 from bot.services.post_planning import CHANNEL
+
+if TYPE_CHECKING:
+    from bot.app.poll_tally import PollMessages
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,8 +51,18 @@ class Drop:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """The post is an edit of a message the bot posted before (a poll's, when it closes):
+    ``run`` makes it, raising ``discord.HTTPException`` as a send would."""
+
+    channel_id: int
+    message_id: int
+    run: Callable[[], Awaitable[None]]
+
+
 class Composer(Protocol):
-    async def compose(self, post: ClaimedPost, *, late: bool) -> Send | Drop: ...
+    async def compose(self, post: ClaimedPost, *, late: bool) -> Send | Drop | Edit: ...
 
 
 class LaunchPosts:
@@ -144,12 +161,48 @@ class AdminNotes:
         return Send(admin_note_message(note), channel_id=settings.announce_channel_id)
 
 
-def composers(deliveries: DeliveryService) -> dict[str, Composer]:
+class PollCloses:
+    """A poll's close: the poll stops taking votes (once: a poll closed already stays as it is),
+    then its message shows the final tally, hidden results revealed, answers no longer
+    clickable. The edit is the post's delivery, retried like a send; a close the bot missed
+    while it was down happens when it is back."""
+
+    def __init__(self, polls: PollService, messages: PollMessages) -> None:
+        self._polls = polls
+        self._messages = messages
+
+    async def compose(self, post: ClaimedPost, *, late: bool) -> Send | Drop | Edit:
+        poll_id = poll_of_subject(post.subject)
+        if poll_id is None:
+            return Drop(PostState.FAILED, f"{post.subject!r} names no poll")
+        try:
+            closed = await self._polls.close_when_due(post.guild_id, poll_id)
+        except PollNotFound:
+            return Drop(PostState.CANCELLED, "the poll is gone")
+        if isinstance(closed, CloseMoved):
+            return Drop(PostState.CANCELLED, f"the launch moved: the poll closes at {closed.to}")
+        poll = closed.view.poll
+        if poll.channel_id is None or poll.message_id is None:
+            return Drop(PostState.SKIPPED, "closed; the poll has no message to show it on")
+        view = closed.view
+
+        async def show() -> None:
+            await self._messages.show(view)
+
+        return Edit(poll.channel_id, poll.message_id, show)
+
+
+def composers(
+    deliveries: DeliveryService, polls: tuple[PollService, PollMessages] | None = None
+) -> dict[str, Composer]:
     launch_posts = LaunchPosts(deliveries)
-    return {
+    found: dict[str, Composer] = {
         PostKind.REMINDER.value: launch_posts,
         PostKind.LAUNCH.value: launch_posts,
         DIGEST: DigestPosts(deliveries.digests),
         NOTICE_KIND: ChangeNotices(deliveries),
         NOTE_KIND: AdminNotes(deliveries),
     }
+    if polls is not None:
+        found[CLOSE_KIND] = PollCloses(*polls)
+    return found

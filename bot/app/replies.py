@@ -23,6 +23,7 @@ from bot.app.in_flight import InFlight
 log = logging.getLogger("launchbot.replies")
 
 AUTO_DEFER_SECONDS = 1.0
+AUTO_DEFER_FLOOR = 0.25
 _DEFER = "launchbot.auto_defer"
 _STATE = "launchbot.answer"
 DEFERS_PUBLIC: dict[str, Any] = {_DEFER: "public"}
@@ -47,17 +48,29 @@ def arm_auto_defer(interaction: discord.Interaction, in_flight: InFlight) -> Non
     """Called from the command's own task before it runs; a no-op for commands not declared."""
     command = interaction.command
     visibility = command.extras.get(_DEFER) if command is not None else None
+    if visibility is not None:
+        defer_if_slow(interaction, in_flight, ephemeral=visibility == "ephemeral")
+
+
+def defer_if_slow(
+    interaction: discord.Interaction, in_flight: InFlight, *, ephemeral: bool
+) -> None:
+    """From the interaction's own task (a command's, or a button's that writes): defers it if it
+    has not answered once it is ``AUTO_DEFER_SECONDS`` old; answer it with ``reply``. Discord
+    counts its 3 s from the interaction's creation, so one that reached the bot late (a busy
+    moment) is deferred sooner, but never sooner than ``AUTO_DEFER_FLOOR`` after it starts."""
     task = asyncio.current_task()
-    if visibility is None or task is None:
+    if task is None:
         return
-    ephemeral = visibility == "ephemeral"
+    age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
+    delay = max(AUTO_DEFER_FLOOR, AUTO_DEFER_SECONDS - max(0.0, age))
 
     def fire() -> None:
         if not interaction.response.is_done():
             defer = asyncio.create_task(_defer_if_unanswered(interaction, ephemeral))
             in_flight.adopt(defer, "auto-defer")
 
-    timer = asyncio.get_running_loop().call_later(AUTO_DEFER_SECONDS, fire)
+    timer = asyncio.get_running_loop().call_later(delay, fire)
     task.add_done_callback(lambda _: timer.cancel())
 
 
@@ -82,19 +95,21 @@ async def reply(
     *,
     ephemeral: bool = False,
     **message: Any,
-) -> None:
+) -> int | None:
     """The command's answer: the response, or after a deferral the follow-up that replaces the
     "thinking" message. A private answer to a public deferral removes the public message first,
-    so what was meant for one member is never shown to the channel."""
+    so what was meant for one member is never shown to the channel. Returns the id of the
+    message the answer is, when Discord says it."""
     state = _answer(interaction)
     async with state.lock:
         if not interaction.response.is_done():
-            await interaction.response.send_message(content, ephemeral=ephemeral, **message)
-            return
+            sent = await interaction.response.send_message(content, ephemeral=ephemeral, **message)
+            return sent.message_id
         thinking = state.deferred_ephemeral is not None and not state.replaced_thinking
         state.replaced_thinking = True
         if thinking and ephemeral and not state.deferred_ephemeral:
             await interaction.delete_original_response()
         if content is not None:
             message["content"] = content
-        await interaction.followup.send(ephemeral=ephemeral, **message)
+        followed = await interaction.followup.send(ephemeral=ephemeral, wait=True, **message)
+        return followed.id

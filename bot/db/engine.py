@@ -24,6 +24,8 @@ WRITE = "launchbot_write"
 """Execution option of a transaction that reads in order to write (see ``begin_write``)."""
 READ = "launchbot_read"
 """Execution option of a session that only reads (see ``begin_read``)."""
+ALONE = "launchbot_alone"
+"""Execution option of a session whose statements are each a transaction (see ``each_alone``)."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -43,8 +45,8 @@ def _sqlite_begin(connection: Connection) -> None:
     """A write transaction takes SQLite's write lock when it begins (SQLite's FOR UPDATE), so
     what it reads stays true until it commits; other transactions read without any lock."""
     options = connection.get_execution_options()
-    if options.get(READ, False):
-        return  # each read sees the latest commit; no transaction to begin or end
+    if options.get(READ, False) or options.get(ALONE, False):
+        return  # each statement sees the latest commit (and commits); no transaction to begin
     connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE, False) else "BEGIN")
 
 
@@ -60,6 +62,17 @@ async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
     async with sessions() as session:
         await begin_read(session)
         yield session
+
+
+async def each_alone(session: AsyncSession) -> None:
+    """Marks a session whose every statement is a transaction of its own, committed as it ends
+    (one statement that checks and writes, such as a batch of votes): on SQLite no transaction
+    is begun, which saves the round trips to the driver's thread for BEGIN and COMMIT; on
+    PostgreSQL the connection is in autocommit. Nothing is left to commit."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.connection(execution_options={ALONE: True})
+    else:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 async def begin_write(session: AsyncSession) -> None:

@@ -23,12 +23,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.db.types import UTCDateTime
+from bot.domain.poll_rules import QUESTION_MAX
 from bot.domain.text import NAME_MAX, REGION_MAX, TEXT_MAX, URL_MAX, ZONE_MAX
 from bot.domain.vocabulary import (
     ClaimSubject,
     FeaturePresence,
     LaunchKind,
     LaunchStatus,
+    PollState,
     PostState,
     Precision,
     SourceKind,
@@ -144,6 +146,9 @@ class Launch(Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
     discord_event_id: Mapped[int | None] = mapped_column(BigInteger)
+    has_polls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    """Whether a poll that closes with this launch was ever created: only then does a change of
+    its date or status look for polls to move (a write's statements are counted)."""
 
     __table_args__ = (
         UniqueConstraint("guild_id", "device_id", "region_key", "kind"),
@@ -297,6 +302,66 @@ class MemberDms(Base):
     notice: Mapped[str | None] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(200))
     updated_at: Mapped[datetime]
+
+
+class Poll(Base):
+    """A question members vote on, tied to a launch. ``answers`` is the list of labels (2 to 10,
+    Discord's native poll limits, so a native poll can take the same ones); a vote's choices and
+    the ``outcome`` are sets of answer indexes as bitmasks (bit i: answer i)."""
+
+    __tablename__ = "polls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    launch_id: Mapped[int | None] = mapped_column(ForeignKey("launches.id", ondelete="SET NULL"))
+    question: Mapped[str] = mapped_column(String(QUESTION_MAX))
+    answers: Mapped[list[str]] = mapped_column(JSON)
+    multiple: Mapped[bool] = mapped_column(Boolean)
+    confidence: Mapped[bool] = mapped_column(Boolean)
+    hidden: Mapped[bool] = mapped_column(Boolean)
+    closes_at: Mapped[datetime]
+    closes_with_launch: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[PollState] = mapped_column(_enum(PollState, "poll_state"))
+    channel_id: Mapped[int | None] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[int | None] = mapped_column(Integer)
+    evidence_url: Mapped[str | None] = mapped_column(String(URL_MAX))
+    resolved_by: Mapped[int | None] = mapped_column(BigInteger)
+    resolved_at: Mapped[datetime | None]
+    native: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+
+    __table_args__ = (
+        Index("ix_polls_guild_launch", "guild_id", "launch_id"),
+        Index("ix_polls_guild_state", "guild_id", "state", "id"),
+        CheckConstraint("outcome IS NULL OR outcome > 0", name="outcome"),
+        {"sqlite_autoincrement": True},
+    )
+
+
+class PollVote(Base):
+    """A member's vote: ``choices`` is a bitmask of answer indexes (one bit unless the poll takes
+    several answers; 0 once a member has taken back every answer), ``confidence`` how sure they
+    are, in percent, on polls that ask."""
+
+    __tablename__ = "poll_votes"
+
+    poll_id: Mapped[int] = mapped_column(
+        ForeignKey("polls.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    choices: Mapped[int] = mapped_column(Integer)
+    confidence: Mapped[int | None] = mapped_column(Integer)
+    cast_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        CheckConstraint("choices >= 0", name="choices"),
+        CheckConstraint("confidence IS NULL OR confidence BETWEEN 0 AND 100", name="confidence"),
+    )
 
 
 class BotState(Base):

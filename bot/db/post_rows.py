@@ -7,7 +7,19 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, String, and_, bindparam, case, cast, func, select, union_all, update
+from sqlalchemy import (
+    Row,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,26 +40,36 @@ _CLAIMED = (
 
 
 async def plan(
-    session: AsyncSession, guild_id: int, subject: str, posts: Sequence[PostPlan], now: datetime
+    session: AsyncSession,
+    guild_id: int,
+    subject: str,
+    posts: Sequence[PostPlan],
+    now: datetime,
+    moved: tuple[Sequence[str], PostPlan] | None = None,
 ) -> None:
     """Makes ``posts`` the subject's pending posts: others still pending are cancelled, new ones
     inserted, and ones cancelled earlier revived. Two statements; sent posts are never touched,
-    nor change notices (each tells of a change that happened, whatever comes after it)."""
+    nor change notices (each tells of a change that happened, whatever comes after it).
+    ``moved``: other subjects (polls closing with a launch) whose one post of that kind becomes
+    the post given, in the same two statements."""
     keys = [p.key + "|" + p.target for p in posts]
+    own = and_(Post.subject == subject, Post.kind != NOTICE_KIND)
+    if keys:
+        own = and_(own, (Post.key + "|" + Post.target).not_in(keys))
+    if moved is not None:
+        subjects, post = moved
+        others = and_(
+            Post.subject.in_(list(subjects)), Post.kind == post.kind, Post.key != post.key
+        )
+        own = or_(own, others)
     cancel = (
         update(Post)
-        .where(
-            Post.guild_id == guild_id,
-            Post.subject == subject,
-            Post.state == PostState.PENDING,
-            Post.kind != NOTICE_KIND,
-        )
+        .where(Post.guild_id == guild_id, Post.state == PostState.PENDING, own)
         .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
     )
-    if keys:
-        cancel = cancel.where((Post.key + "|" + Post.target).not_in(keys))
     await session.execute(cancel.execution_options(synchronize_session=False))
-    await insert(session, guild_id, subject, posts, now)
+    extra = [] if moved is None else [(other, moved[1]) for other in moved[0]]
+    await _insert(session, guild_id, [(subject, p) for p in posts] + extra, now)
 
 
 async def insert(
@@ -98,6 +120,28 @@ async def _insert(
     await session.execute(revive, rows)
 
 
+async def move_subjects(
+    session: AsyncSession, guild_id: int, subjects: Sequence[str], post: PostPlan, now: datetime
+) -> None:
+    """Makes ``post`` the one pending post of its kind for each subject (a poll's close moved
+    with its launch): two statements, however many subjects."""
+    if not subjects:
+        return
+    await session.execute(
+        update(Post)
+        .where(
+            Post.guild_id == guild_id,
+            Post.subject.in_(list(subjects)),
+            Post.kind == post.kind,
+            Post.state == PostState.PENDING,
+            Post.key != post.key,
+        )
+        .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await _insert(session, guild_id, [(subject, post) for subject in subjects], now)
+
+
 async def cancel_launch_posts(session: AsyncSession, guild_id: int, now: datetime) -> None:
     """Cancels every pending launch post of a server but its change notices (before re-planning
     them all)."""
@@ -108,6 +152,7 @@ async def cancel_launch_posts(session: AsyncSession, guild_id: int, now: datetim
             Post.state == PostState.PENDING,
             Post.launch_id.is_not(None),
             Post.kind != NOTICE_KIND,
+            Post.subject.startswith("launch:"),
         )
         .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
         .execution_options(synchronize_session=False)

@@ -24,6 +24,14 @@ class ClaimNotFound(DomainError):
     pass
 
 
+class PollNotFound(DomainError):
+    pass
+
+
+class PollClosed(DomainError):
+    """A vote on a poll that no longer takes votes."""
+
+
 class InvalidTransition(DomainError):
     pass
 

@@ -22,12 +22,14 @@ def can_edit_launches(member: MemberFacts, editor_role_id: int | None) -> bool:
     return editor_role_id is not None and editor_role_id in member.role_ids
 
 
-def require_editor(member: MemberFacts | None, editor_role_id: int | None) -> None:
-    """``member`` None is the command line, which may do anything."""
+def require_editor(
+    member: MemberFacts | None, editor_role_id: int | None, doing: str = "Changing launches"
+) -> None:
+    """``member`` None is the command line, which may do anything. Editors also run polls."""
     if member is None or can_edit_launches(member, editor_role_id):
         return
     role = f" or the <@&{editor_role_id}> role" if editor_role_id else ""
-    raise NotAllowed(f"Changing launches needs the Manage Events permission{role}.")
+    raise NotAllowed(f"{doing} needs the Manage Events permission{role}.")
 
 
 def require_manager(member: MemberFacts) -> None:

@@ -115,6 +115,8 @@ class LaunchChange:
     source: ClaimRecord | None = None
     next_post_at: datetime | None = None
     """When the earliest post this change planned is due (so the dispatcher can wake then)."""
+    moved_polls: tuple[int, ...] = ()
+    """Open polls that close with the launch whose close this change moved."""
 
     @property
     def changed(self) -> bool:

@@ -37,6 +37,14 @@ class PostState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+class PollState(enum.StrEnum):
+    """A poll takes votes while open; closed, it waits for the truth; resolved, it has it."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    RESOLVED = "resolved"
+
+
 class LaunchKind(enum.StrEnum):
     ANNOUNCEMENT = "announcement"
     RELEASE = "release"

@@ -47,6 +47,7 @@ from bot.domain.vocabulary import (
     Precision,
     SourceKind,
 )
+from bot.services.poll_planning import MovedCloses, move_closes
 from bot.services.post_planning import notice_post, replan_launch
 
 CONFLICT = "Someone else changed the same thing at the same moment; please try again."
@@ -333,10 +334,19 @@ class LaunchWriter:
         if not change.date_or_status_changed:
             return change
         now = self.clock()  # the notice tells what the change was, so it needs the claims first
+        polls = await self._move_closes(row, after, now)
         next_post = await replan_launch(
-            self.session, before, after, settings, now, notice_post(change, now)
+            self.session, before, after, settings, now, notice_post(change, now), polls
         )
-        return replace(change, next_post_at=next_post)
+        return replace(change, next_post_at=next_post, moved_polls=polls.polls if polls else ())
+
+    async def _move_closes(
+        self, row: Launch, after: LaunchRecord | None, now: datetime
+    ) -> MovedCloses | None:
+        """Only a launch that has had a poll closing with it looks for polls (one statement)."""
+        if not row.has_polls:
+            return None
+        return await move_closes(self.session, self.guild_id, row.id, after, now)
 
     async def remove(self, launch_id: int) -> LaunchChange:
         (row, _, _), before = await self._locked(launch_id)
@@ -344,11 +354,14 @@ class LaunchWriter:
             delete(Claim).where(Claim.guild_id == self.guild_id, Claim.launch_id == launch_id)
         )
         settings = await self.settings()
-        await replan_launch(self.session, before, None, settings, self.clock())
+        now = self.clock()
+        polls = await self._move_closes(row, None, now)
+        closes = await replan_launch(self.session, before, None, settings, now, polls=polls)
         await self.session.delete(row)
         await self.session.flush()
         self._audit("remove", launch_id, before, None)
-        return LaunchChange(before, None, settings)
+        moved = polls.polls if polls else ()
+        return LaunchChange(before, None, settings, next_post_at=closes, moved_polls=moved)
 
     async def add_claim(self, launch_id: int, new: NewClaim) -> ClaimAdded:
         (row, _, _), launch = await self._locked(launch_id)
