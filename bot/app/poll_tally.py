@@ -52,6 +52,8 @@ class PollMessages:
         self._waiting: dict[Key, asyncio.Task[None]] = {}
         self._locks: weakref.WeakValueDictionary[Key, asyncio.Lock] = weakref.WeakValueDictionary()
         self._gone: set[Key] = set()
+        self._unposted: set[Key] = set()
+        """Polls whose tally changed before their message id was stored."""
         self.edits = 0
         """Edits made (a count for the benchmark and the log)."""
 
@@ -62,6 +64,13 @@ class PollMessages:
             return
         task = asyncio.create_task(self._edit_soon(key))
         self._waiting[key] = task
+
+    def posted(self, guild_id: int, poll_id: int) -> None:
+        """The poll's message id is stored: a vote that came before it gets its edit now."""
+        key = (guild_id, poll_id)
+        if key in self._unposted:
+            self._unposted.discard(key)
+            self.changed(guild_id, poll_id)
 
     async def show(self, view: PollView) -> None:
         """Edits the poll's message to ``view`` now (a close); raises ``discord.HTTPException``
@@ -108,6 +117,7 @@ class PollMessages:
 
         poll = view.poll
         if poll.channel_id is None or poll.message_id is None:
+            self._unposted.add(key)
             return
         await self._pacer.slot(poll.channel_id)
         message = self._client.get_partial_messageable(poll.channel_id).get_partial_message(
