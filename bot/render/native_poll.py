@@ -38,7 +38,7 @@ def native_intro(poll: PollRecord, now: datetime) -> str:
     line = f"📊 Poll #{poll.id} {about} · closes {when}{with_launch}."
     if rounded_up(poll.closes_at, now):
         line += " Discord's timer counts whole hours, so it may show up to an hour more."
-    return line + " The votes count for the leaderboard once the poll is resolved."
+    return line + " Vote in the poll; the bot reads the votes when it closes."
 
 
 def native_closed(poll: PollRecord, voters: int) -> str:
