@@ -127,7 +127,9 @@ class LaunchBot(commands.Bot):
         self.became_ready = asyncio.Event()
         self.synced = False
         pacer = Pacer()  # one pace per channel for posts and edits alike
-        self.poll_messages = PollMessages(self, runtime.polls, pacer, self.in_flight)
+        self.poll_messages = PollMessages(
+            self, runtime.polls, pacer, self.in_flight, interval=settings.polls_tally_seconds
+        )
         self.native_polls = NativePolls(self, runtime.polls, runtime.native_votes, pacer, clock)
         self.poll_messages.native = self.native_polls
         self.dispatcher = Dispatcher(
