@@ -16,6 +16,7 @@ from bot.domain.errors import StorageUnavailable
 from bot.services.bot_state import BotStateService
 from bot.services.calendar import CalendarService
 from bot.services.deliveries import DeliveryService
+from bot.services.native_votes import NativeVoteService
 from bot.services.polls import PollService
 from bot.services.settings import SettingsService
 from bot.services.subscriptions import PendingNotices, SubscriptionService
@@ -43,6 +44,7 @@ class Runtime:
     clock: Clock
     subscriptions: SubscriptionService
     polls: PollService
+    native_votes: NativeVoteService
 
     @classmethod
     def create(
@@ -64,6 +66,7 @@ class Runtime:
             clock=clock,
             subscriptions=SubscriptionService(sessions, clock, notices),
             polls=PollService(sessions, clock, defaults),
+            native_votes=NativeVoteService(sessions, clock),
         )
 
     async def require_current_schema(self) -> None:

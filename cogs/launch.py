@@ -341,7 +341,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         guild_id = guild_id_of(interaction)
         card = await self.bot.runtime.calendar.card(guild_id, launch_id_from(launch))
         await interaction.response.send_message(
-            embed=launch_card(card.launch, card.claims, card.next_post_at),
+            embed=launch_card(card.launch, card.claims, card.next_post_at, card.polls),
             view=remind_me(guild_id, card.launch.id),
             allowed_mentions=NO_PINGS,
         )
@@ -396,7 +396,7 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         await interaction.followup.send(
             f"Imported the bundled catalog: {result.summary()}.", ephemeral=True
         )
-        if result.created or result.updated or result.claims_added:
+        if result.created or result.updated or result.claims_added or result.polls_added:
             await interaction.followup.send(
                 f"{escape_user_text(interaction.user.display_name)} imported the bundled "
                 f"catalog: {result.summary()}.",

@@ -11,9 +11,10 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import limits
+from bot.app.native_polls import check_permissions as check_native_permissions
 from bot.app.replies import DEFERS_PUBLIC, reply
 from bot.domain.poll_rules import ANSWERS_TEXT_MAX, QUESTION_MAX
-from bot.domain.polls import NewPoll
+from bot.domain.polls import NewPoll, PollView
 from bot.render.poll_card import poll_embed
 from bot.render.user_text import escape_user_text
 from bot.ui.context import (
@@ -34,6 +35,7 @@ log = logging.getLogger("launchbot.polls")
 CLOSES = (
     "When voting ends, e.g. 2027-03-10 19:30 or 10 March 2027 (default: when the launch happens)"
 )
+NATIVE = "Post a Discord poll: at most 32 days and 10 answers, no confidence, results always shown"
 
 
 async def open_poll_autocomplete(
@@ -76,6 +78,7 @@ class Polls(commands.GroupCog, name="poll", description="Predictions about launc
         confidence="Members say how sure they are (50-100 %); single-answer polls only",
         hidden="Hide the results until the poll closes",
         closes=CLOSES,
+        native=NATIVE,
     )
     @app_commands.autocomplete(launch=launch_autocomplete)
     async def create(
@@ -88,15 +91,21 @@ class Polls(commands.GroupCog, name="poll", description="Predictions about launc
         confidence: bool = False,
         hidden: bool = False,
         closes: app_commands.Range[str, 1, 200] | None = None,
+        native: bool = False,
     ) -> None:
         guild_id = guild_id_of(interaction)
         new = NewPoll(
-            launch_id_from(launch), question, answers, multiple, confidence, hidden, closes
+            launch_id_from(launch), question, answers, multiple, confidence, hidden, closes, native
         )
+        if native:
+            check_native_permissions(interaction)
         polls = self.bot.runtime.polls
         created = await polls.create(guild_id, actor_of(interaction), new)
         poll = created.view.poll
         self.bot.dispatcher.wake_at(created.next_post_at)
+        if native:
+            await self.bot.native_polls.post(interaction, created)
+            return
         message_id = await reply(
             interaction, embed=poll_embed(created.view), view=poll_buttons(poll),
             allowed_mentions=NO_PINGS,
@@ -117,15 +126,25 @@ class Polls(commands.GroupCog, name="poll", description="Predictions about launc
         if not closed.closed_now:
             await reply(interaction, f"Poll #{poll_id} is closed already.", ephemeral=True)
             return
+        view = closed.view
+        if view.poll.native:  # ended on Discord first, so the reply shows the votes read back
+            view = await self._show(view)
         who = escape_user_text(interaction.user.display_name)
         await reply(
-            interaction, f"{who} closed poll #{poll_id} early.", embed=poll_embed(closed.view),
+            interaction, f"{who} closed poll #{poll_id} early.", embed=poll_embed(view),
             allowed_mentions=NO_PINGS,
         )  # fmt: skip
+        if not view.poll.native:
+            await self._show(view)
+
+    async def _show(self, view: PollView) -> PollView:
         try:
-            await self.bot.poll_messages.show(closed.view)
+            return await self.bot.poll_messages.show(view)
         except discord.HTTPException as error:
-            log.warning("poll %s closed, but its message could not be edited: %s", poll_id, error)
+            log.warning(
+                "poll %s closed, but its message could not be updated: %s", view.poll.id, error
+            )
+            return view
 
 
 async def setup(bot: LaunchBot) -> None:

@@ -21,6 +21,7 @@ from bot.app.command_sync import sync_commands
 from bot.app.dispatcher import Dispatcher
 from bot.app.dm_notices import after_interaction
 from bot.app.in_flight import InFlight
+from bot.app.native_polls import NativePolls
 from bot.app.pacing import Pacer
 from bot.app.plan_checks import PlanChecks
 from bot.app.poll_tally import PollMessages
@@ -129,6 +130,8 @@ class LaunchBot(commands.Bot):
         self.poll_messages = PollMessages(
             self, runtime.polls, pacer, self.in_flight, interval=settings.polls_tally_seconds
         )
+        self.native_polls = NativePolls(self, runtime.polls, runtime.native_votes, pacer, clock)
+        self.poll_messages.native = self.native_polls
         self.dispatcher = Dispatcher(
             self, runtime.deliveries, scheduler, clock, self.in_flight,
             sweep_seconds=settings.posts_sweep_seconds,

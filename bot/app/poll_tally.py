@@ -20,6 +20,7 @@ import asyncio
 import logging
 import time
 import weakref
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -29,6 +30,9 @@ from bot.domain.errors import DomainError
 from bot.domain.polls import PollView
 from bot.render.poll_card import poll_embed
 from bot.services.polls import PollService
+
+if TYPE_CHECKING:
+    from bot.app.native_polls import NativePolls
 
 log = logging.getLogger("launchbot.poll_tally")
 
@@ -60,6 +64,8 @@ class PollMessages:
         """Polls whose tally changed before their message id was stored."""
         self.edits = 0
         """Edits made (a count for the benchmark and the log)."""
+        self.native: NativePolls | None = None
+        """Ends native polls when they close (set by the bot once both exist)."""
 
     def changed(self, guild_id: int, poll_id: int) -> None:
         """A vote changed the poll's tally: its message is edited soon (never blocks)."""
@@ -81,13 +87,17 @@ class PollMessages:
             self._unposted.discard(key)
             self.changed(guild_id, poll_id)
 
-    async def show(self, view: PollView) -> None:
-        """Edits the poll's message to ``view`` now (a close); raises ``discord.HTTPException``
-        when Discord refuses, for the caller to retry or give up."""
+    async def show(self, view: PollView) -> PollView:
+        """Edits the poll's message to ``view`` now (a close; a native poll is ended on Discord
+        and its votes read back instead); raises ``discord.HTTPException`` when Discord refuses,
+        for the caller to retry or give up. The poll as its message now shows it."""
         key = (view.poll.guild_id, view.poll.id)
         async with self._lock(key):
+            if view.poll.native and self.native is not None:
+                return await self.native.finish(view)
             self._last[key] = time.monotonic()
             await self._edit(key, view)
+            return view
 
     def _lock(self, key: Key) -> asyncio.Lock:
         return self._locks.setdefault(key, asyncio.Lock())

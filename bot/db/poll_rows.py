@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -139,7 +140,8 @@ async def close(session: AsyncSession, guild_id: int, poll_id: int, now: datetim
 async def move_launch_closes(
     session: AsyncSession, guild_id: int, launch_id: int, when: datetime
 ) -> list[int]:
-    """Moves the close of the launch's open polls that close with it; the polls moved."""
+    """Moves the close of the launch's open polls that close with it (a native poll's only
+    earlier: Discord ends it at its own time); the polls moved."""
     moved = await session.execute(
         update(Poll)
         .where(
@@ -148,6 +150,7 @@ async def move_launch_closes(
             POLLS.closes_with_launch.is_(True),
             POLLS.state == PollState.OPEN,
             POLLS.closes_at != when,
+            or_(POLLS.native.is_(False), POLLS.closes_at > when),  # Discord's end cannot move
         )
         .values(closes_at=when)
         .returning(POLLS.id)

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bot.domain.catalog_polls import SeedPoll, attach_polls
 from bot.domain.dates import canonical_zone_name, parse_date
 from bot.domain.errors import CatalogError, DomainError
 from bot.domain.inputs import NewClaim, NewLaunch
@@ -52,6 +53,8 @@ class CatalogEntry:
     label: str
     launch: NewLaunch
     claims: tuple[NewClaim, ...]
+    polls: tuple[SeedPoll, ...] = ()
+    """Resolved questions about the launch (``[[poll]]``, bot/domain/catalog_polls.py)."""
 
 
 def bundled_catalog_path() -> Path:
@@ -92,7 +95,7 @@ def parse_catalog_text(text: str, fmt: str, name: str = "catalog") -> list[Catal
 def parse_catalog(data: Any, name: str = "catalog") -> list[CatalogEntry]:
     if not isinstance(data, dict):
         raise CatalogError(f"{name}: the top level must be a table with format and launch.")
-    unknown = set(data) - {"format", "launch"}
+    unknown = set(data) - {"format", "launch", "poll"}
     if unknown:
         raise CatalogError(f"{name}: unknown top-level key {sorted(unknown)[0]!r}.")
     if data.get("format") != FORMAT_VERSION:
@@ -117,7 +120,7 @@ def parse_catalog(data: Any, name: str = "catalog") -> list[CatalogEntry]:
             raise CatalogError(f"{name}: {label}: repeats {seen[key]}.")
         seen[key] = label
         entries.append(entry)
-    return entries
+    return attach_polls(entries, data.get("poll", []), name)
 
 
 def _entry(item: Any, label: str) -> CatalogEntry:

@@ -77,6 +77,8 @@ class NewPoll:
     confidence: bool = False
     hidden: bool = False
     closes: str | None = None
+    native: bool = False
+    """Posted as a Discord native poll (bot/domain/native_polls.py) instead of with buttons."""
 
 
 class VoteKind(enum.Enum):
@@ -98,6 +100,8 @@ class Ballot:
 
 def ballot(facts: PollFacts, user_id: int, answer: int, confidence: int | None) -> Ballot:
     """A click on ``answer`` (with how sure, on polls that ask), checked against the poll."""
+    if facts.native:
+        raise InvalidInput("This is a Discord poll: vote in the poll itself.")
     if not 0 <= answer < len(facts.answers):
         raise InvalidInput("This button does not match any answer of the poll.")
     if facts.confidence:

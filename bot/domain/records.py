@@ -9,6 +9,7 @@ from typing import Any
 from bot.domain.dates import DateWindow
 from bot.domain.guild_settings import GuildSettingsRecord
 from bot.domain.permissions import MemberFacts
+from bot.domain.polls import PollRecord
 from bot.domain.vocabulary import (
     ClaimSubject,
     FeaturePresence,
@@ -147,6 +148,10 @@ class ClaimAdded:
     claim: ClaimRecord
 
 
+CARD_POLLS = 5
+"""Polls a launch's card lists (one more is read, to say there are more)."""
+
+
 @dataclass(frozen=True, slots=True)
 class LaunchCard:
     """A launch with its claims (no audit log): what the launch card shows."""
@@ -154,6 +159,8 @@ class LaunchCard:
     launch: LaunchRecord
     claims: tuple[ClaimRecord, ...]
     next_post_at: datetime | None = None
+    polls: tuple[PollRecord, ...] = ()
+    """Its newest polls (the catalog's resolved questions among them), up to ``CARD_POLLS + 1``."""
 
 
 @dataclass(frozen=True, slots=True)

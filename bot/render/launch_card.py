@@ -10,9 +10,11 @@ from discord.utils import format_dt
 from bot.app import limits
 from bot.app.limits import clip
 from bot.domain.dates import render_short
+from bot.domain.polls import PollRecord
 from bot.domain.records import ClaimRecord, LaunchRecord
 from bot.domain.text import REGION_MAX
 from bot.domain.vocabulary import ClaimSubject, LaunchStatus
+from bot.render.launch_polls import polls_field
 from bot.render.user_text import escape_user_text, user_text
 from bot.render.when import when_long
 
@@ -45,6 +47,7 @@ def launch_card(
     launch: LaunchRecord,
     claims: tuple[ClaimRecord, ...] = (),
     next_post_at: datetime | None = None,
+    polls: tuple[PollRecord, ...] = (),
 ) -> discord.Embed:
     embed = discord.Embed(
         title=user_text(launch.device, limits.EMBED_TITLE),
@@ -75,6 +78,8 @@ def launch_card(
                 break
             lines.append(line)
         embed.add_field(name="Latest claims", value="\n".join(lines) or "…", inline=False)
+    if polls:
+        embed.add_field(name="Polls", value=polls_field(polls), inline=False)
     if launch.aliases:
         aliases = ", ".join(escape_user_text(a) for a in launch.aliases)
         embed.add_field(name="Also known as", value=clip(aliases, 1000), inline=False)

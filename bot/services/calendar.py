@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import launch_queries as q
 from bot.db.audit_rows import audit_for
+from bot.db.card_polls import card_polls
 from bot.db.engine import begin_write, reading
 from bot.db.launch_rows import claim_record, launch_records
 from bot.db.settings_rows import load_guild_settings
@@ -206,14 +207,18 @@ class CalendarService:
             return await _launch(session, guild_id, launch_id)
 
     async def card(self, guild_id: int, launch_id: int) -> LaunchCard:
-        """A launch, its claims and its next scheduled post: three statements, no audit log."""
+        """A launch, its claims, its next scheduled post and its newest polls: four statements,
+        no audit log."""
         async with reading(self._sessions) as session:
             row = await q.card_launch(session, guild_id, launch_id)
             if row is None:
                 raise LaunchNotFound(f"There is no launch #{launch_id} in this server.")
             launch = (await launch_records(session, guild_id, [row]))[0]
             claims = await q.claim_rows(session, guild_id, launch_id)
-            return LaunchCard(launch, tuple(claim_record(r) for r in claims), row.next_post_at)
+            polls = await card_polls(session, guild_id, launch_id)
+            return LaunchCard(
+                launch, tuple(claim_record(r) for r in claims), row.next_post_at, polls
+            )
 
     async def history(self, guild_id: int, launch_id: int) -> History:
         async with reading(self._sessions) as session:

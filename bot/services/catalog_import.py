@@ -20,7 +20,7 @@ import asyncio
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,6 +41,7 @@ from bot.services.calendar import CONFLICT, CalendarService
 from bot.services.catalog_batches import INSERTS, RowBuilder
 from bot.services.catalog_plan import Planner
 from bot.services.catalog_state import PlannedClaim
+from bot.services.poll_seeds import seed_polls
 from bot.services.post_planning import replan_server
 
 Progress = Callable[[int, int], None]
@@ -55,11 +56,14 @@ class ImportResult:
     updated: int
     unchanged: int
     claims_added: int
+    polls_added: int = 0
+    """The catalog's resolved questions added (bot/services/poll_seeds.py)."""
 
     def summary(self) -> str:
+        questions = f", {self.polls_added} resolved questions added" if self.polls_added else ""
         return (
             f"{self.created} launches added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.claims_added} claims added"
+            f"{self.claims_added} claims added{questions}"
         )
 
 
@@ -85,7 +89,8 @@ async def import_catalog(
                     await job.close()
             except IntegrityError:
                 raise InvalidInput(CONFLICT) from None
-    return result
+    seeded = await seed_polls(sessions, clock, guild_id, actor, entries)  # once the launches exist
+    return replace(result, polls_added=seeded)
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from bot.db.settings_rows import load_guild_settings
 from bot.domain.clock import Clock
 from bot.domain.errors import LaunchNotFound, PollClosed, PollNotFound
 from bot.domain.guild_settings import GuildDefaults
+from bot.domain.native_polls import check_native_options, native_hours
 from bot.domain.permissions import require_editor
 from bot.domain.poll_rules import (
     check_options,
@@ -97,17 +98,21 @@ class PollService:
                 else suggested_question(launch.device, launch.partner)
             )
             answers = parse_answers(new.answers)
+            if new.native:
+                check_native_options(confidence=new.confidence, hidden=new.hidden)
             check_options(multiple=new.multiple, confidence=new.confidence)
             if new.closes is not None:
                 closes_at = given_close(new.closes, settings.timezone, now)
             else:
                 closes_at = launch_close(launch.title, launch.window, launch.status, now)
+            if new.native:
+                native_hours(closes_at, now)  # Discord's limit: 32 days
             values = {
                 "guild_id": guild_id, "launch_id": launch.id, "question": question,
                 "answers": list(answers), "multiple": new.multiple, "confidence": new.confidence,
                 "hidden": new.hidden, "closes_at": closes_at,
                 "closes_with_launch": new.closes is None, "state": PollState.OPEN,
-                "created_by": actor.id, "created_at": now, "native": False,
+                "created_by": actor.id, "created_at": now, "native": new.native,
             }  # fmt: skip
             poll_id = await poll_rows.insert_poll(session, values)
             subject = poll_subject(poll_id)
@@ -118,6 +123,7 @@ class PollService:
                 confidence=new.confidence, hidden=new.hidden, closes_at=closes_at,
                 closes_with_launch=new.closes is None, state=PollState.OPEN, channel_id=None,
                 message_id=None, created_by=actor.id, created_at=now, closed_at=None,
+                native=new.native,
             )  # fmt: skip
             self._audit(session, guild_id, actor, poll_id, "create", None, record)
         self._remember(record.facts)
@@ -236,6 +242,8 @@ class PollService:
                     launch = launch_record(*found)
                     wanted = followed_close(launch.window, launch.status, now) or wanted
                     await follow_launch(session, guild_id, launch.id, wanted, now)
+                    if record.native:  # Discord ends it at its time whatever the launch does
+                        wanted = min(wanted, record.closes_at)
             if record.is_open and wanted > now + SLACK:
                 return CloseMoved(wanted)
             return await self._close(session, guild_id, Actor(None, "scheduled close"), poll_id)
@@ -289,6 +297,6 @@ def _snapshot(poll: PollRecord | None) -> dict[str, object] | None:
         "launch_id": poll.launch_id, "question": poll.question, "answers": list(poll.answers),
         "multiple": poll.multiple, "confidence": poll.confidence, "hidden": poll.hidden,
         "closes_at": poll.closes_at.isoformat(), "closes_with_launch": poll.closes_with_launch,
-        "state": poll.state.value,
+        "state": poll.state.value, "native": poll.native,
         "closed_at": poll.closed_at.isoformat() if poll.closed_at else None,
     }  # fmt: skip
