@@ -12,14 +12,49 @@ from bot.db.models import AuditEntry, Brand, Claim, Device, GuildSettings, Launc
 from bot.domain.dates import Precision
 from bot.domain.text import name_key
 from bot.domain.vocabulary import LaunchKind, LaunchStatus
-from tests.emulator import CallbackRecord, Emulator, Guild, Member, MessageRecord
+from tests.emulator import (
+    CallbackRecord,
+    CallbackType,
+    Emulator,
+    Guild,
+    InteractionHandle,
+    Member,
+    MessageRecord,
+)
 
 
 async def run(
     emu: Emulator, guild: Guild, who: Member, command: str, sub: str | None = None, **options: Any
 ) -> CallbackRecord:
     handle = await emu.invoke_slash(guild, who, command, subcommand=sub, options=options)
-    return await handle.wait_response()
+    return await answer_of(handle)
+
+
+def _deferred(handle: InteractionHandle) -> bool:
+    response = handle.response
+    return (
+        response is not None and response.type == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    )
+
+
+async def answer_of(handle: InteractionHandle) -> CallbackRecord:
+    """The bot's answer to a command. A write still unanswered after a second (as any may be on
+    a loaded machine) says "thinking..." first and answers with the follow-up that replaces it:
+    then that follow-up, as the message of a response record."""
+    response = await handle.wait_response()
+    if not _deferred(handle):
+        return response
+    answer = await handle.wait_followup()
+    return CallbackRecord(CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, {}, answer)
+
+
+async def wait_further_followup(handle: InteractionHandle, count: int = 1) -> MessageRecord:
+    """The ``count``-th follow-up after the answer (which was one, if the command was deferred)."""
+    return await handle.wait_followup(count + (1 if _deferred(handle) else 0))
+
+
+def further_followups(handle: InteractionHandle) -> list[MessageRecord]:
+    return handle.followups[1:] if _deferred(handle) else handle.followups
 
 
 def launch_id_of(reply: CallbackRecord) -> str:
