@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from bot.db.engine import create_engine
 from bot.db.models import GuildSettings, Post
 from bot.domain.change_notice import NOTICE_GRACE, NOTICE_KIND
-from tests.e2e.calendar_helpers import launch_id_of, run
+from tests.e2e.calendar_helpers import answer_of, launch_id_of, run, wait_further_followup
 from tests.e2e.conftest import StartBot
 from tests.e2e.harness import Server
 from tests.emulator import Emulator, MessageRecord, Perm
@@ -55,13 +55,20 @@ async def _notice_rows(db_url: str) -> list[NoticeRow]:
         await engine.dispose()
 
 
-async def _row_when(db_url: str, wanted: Callable[[NoticeRow], bool]) -> NoticeRow:
-    """The single notice row, once it is as ``wanted`` (the dispatcher writes it meanwhile)."""
+async def _rows_when(db_url: str, wanted: Callable[[list[NoticeRow]], bool]) -> list[NoticeRow]:
+    """The notice rows, once they are as ``wanted`` (the dispatcher writes them meanwhile, and
+    records a post only after Discord has answered)."""
     rows: list[NoticeRow] = []
-    async with asyncio.timeout(10):
-        while not (len(rows) == 1 and wanted(rows[0])):
+    async with asyncio.timeout(15):
+        while not wanted(rows):
             await asyncio.sleep(0.02)
             rows = await _notice_rows(db_url)
+    return rows
+
+
+async def _row_when(db_url: str, wanted: Callable[[NoticeRow], bool]) -> NoticeRow:
+    """The single notice row, once it is as ``wanted``."""
+    rows = await _rows_when(db_url, lambda rows: len(rows) == 1 and wanted(rows[0]))
     return rows[0]
 
 
@@ -107,7 +114,7 @@ async def test_a_notice_is_a_post_row_sent_once_with_what_the_change_was(
     held = await emu.wait_for_message(channel=server.announcements, since=since)
     assert held.content == MOVED  # what that change was, not what the launch is now
     assert held.pings.nobody and held.allowed_mentions == {"parse": []}
-    rows = await _notice_rows(db_url)
+    rows = await _rows_when(db_url, lambda rows: [r.state for r in rows] == ["sent", "sent"])
     assert [(r.state, r.message_id) for r in rows] == [
         ("sent", int(held.id)),
         ("sent", int(sent.id)),
@@ -213,12 +220,12 @@ async def test_the_editor_is_told_at_once_when_the_notice_cannot_reach_the_chann
             server.guild, server.editor, "launch", subcommand="edit",
             options={"launch": launch, "date": date},
         )  # fmt: skip
-        reply = await handle.wait_response()
+        reply = await answer_of(handle)
         assert not reply.ephemeral, reply.content
-        told = await handle.wait_followup()
+        told = await wait_further_followup(handle)
         assert told.content == warning and told.flags & 64  # ephemeral
         rows: list[NoticeRow] = []
-        async with asyncio.timeout(10):  # planned all the same, and failed as Discord refuses
+        async with asyncio.timeout(15):  # planned all the same, and failed as Discord refuses
             while len(rows) < count or rows[-1].state != "failed":
                 await asyncio.sleep(0.02)
                 rows = await _notice_rows(db_url)
