@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bot.db.engine import create_engine
+from bot.db.engine import WRITE, create_engine
 from bot.db.models import AuditEntry, Brand, Claim, Device, GuildSettings, Launch
 from bot.domain.dates import Precision
 from bot.domain.text import name_key
@@ -106,7 +106,9 @@ async def seed_launches(
     now = datetime.now(UTC)
     engine = create_engine(db_url)
     try:
-        async with engine.begin() as conn:
+        # With SQLite's write lock from the start, as the bot's writes take it: a transaction
+        # that read first cannot write once a running bot has committed since its read.
+        async with engine.execution_options(**{WRITE: True}).begin() as conn:
             brand_id = (
                 await conn.scalar(
                     select(Brand.id).where(
