@@ -7,28 +7,54 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bot.db.engine import create_engine
+from bot.db.engine import WRITE, create_engine
 from bot.db.models import AuditEntry, Brand, Claim, Device, GuildSettings, Launch
 from bot.domain.dates import Precision
 from bot.domain.text import name_key
 from bot.domain.vocabulary import LaunchKind, LaunchStatus
-from tests.emulator import CallbackRecord, Emulator, Guild, Member, MessageRecord
+from tests.emulator import (
+    CallbackRecord,
+    CallbackType,
+    Emulator,
+    Guild,
+    InteractionHandle,
+    Member,
+    MessageRecord,
+)
 
 
 async def run(
     emu: Emulator, guild: Guild, who: Member, command: str, sub: str | None = None, **options: Any
 ) -> CallbackRecord:
-    """The bot's answer to a command. A write the bot deferred (its answer took over a second,
-    as it can on a loaded machine) is answered once "thinking..." is replaced; a private answer
-    to a public deferral (the public message deleted) is returned as its follow-up."""
     handle = await emu.invoke_slash(guild, who, command, subcommand=sub, options=options)
+    return await answer_of(handle)
+
+
+def _deferred(handle: InteractionHandle) -> bool:
+    response = handle.response
+    return (
+        response is not None and response.type == CallbackType.DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+    )
+
+
+async def answer_of(handle: InteractionHandle) -> CallbackRecord:
+    """The bot's answer to a command. A write still unanswered after a second (as any may be on
+    a loaded machine) says "thinking..." first and answers with the follow-up that replaces it:
+    then that follow-up, as the message of a response record."""
     response = await handle.wait_response()
-    if not response.deferred:
+    if not _deferred(handle):
         return response
-    original = await handle.wait_original(lambda m: not m.loading or m.deleted)
-    if not original.deleted:
-        return response  # its message now holds the answer
-    return CallbackRecord(type=4, data={}, message=await handle.wait_followup())
+    answer = await handle.wait_followup()
+    return CallbackRecord(CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, {}, answer)
+
+
+async def wait_further_followup(handle: InteractionHandle, count: int = 1) -> MessageRecord:
+    """The ``count``-th follow-up after the answer (which was one, if the command was deferred)."""
+    return await handle.wait_followup(count + (1 if _deferred(handle) else 0))
+
+
+def further_followups(handle: InteractionHandle) -> list[MessageRecord]:
+    return handle.followups[1:] if _deferred(handle) else handle.followups
 
 
 def launch_id_of(reply: CallbackRecord) -> str:
@@ -80,7 +106,9 @@ async def seed_launches(
     now = datetime.now(UTC)
     engine = create_engine(db_url)
     try:
-        async with engine.begin() as conn:
+        # With SQLite's write lock from the start, as the bot's writes take it: a transaction
+        # that read first cannot write once a running bot has committed since its read.
+        async with engine.execution_options(**{WRITE: True}).begin() as conn:
             brand_id = (
                 await conn.scalar(
                     select(Brand.id).where(

@@ -69,7 +69,7 @@ async def test_reconnects_after_the_gateway_drops(
     await emu.drop_gateway()
     await emu.gateway.wait_for("resume", timeout=20)
     handle = await emu.invoke_slash(server.guild, server.member, "about")
-    assert (await handle.wait_response(timeout=10)).embeds[0]["title"] == "launchbot"
+    assert (await handle.wait_response()).embeds[0]["title"] == "launchbot"
 
 
 async def test_unexpected_error_gives_an_error_id_and_logs_the_trace(

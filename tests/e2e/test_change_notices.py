@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from bot.db.engine import create_engine
 from bot.db.models import GuildSettings, Post
 from bot.domain.change_notice import NOTICE_GRACE, NOTICE_KIND
-from tests.e2e.calendar_helpers import launch_id_of, run
+from tests.e2e.calendar_helpers import answer_of, launch_id_of, run, wait_further_followup
 from tests.e2e.conftest import StartBot
 from tests.e2e.harness import Server
 from tests.emulator import Emulator, MessageRecord, Perm
@@ -220,12 +220,12 @@ async def test_the_editor_is_told_at_once_when_the_notice_cannot_reach_the_chann
             server.guild, server.editor, "launch", subcommand="edit",
             options={"launch": launch, "date": date},
         )  # fmt: skip
-        reply = await handle.wait_response()
+        reply = await answer_of(handle)
         assert not reply.ephemeral, reply.content
-        told = await handle.wait_followup()
+        told = await wait_further_followup(handle)
         assert told.content == warning and told.flags & 64  # ephemeral
         rows: list[NoticeRow] = []
-        async with asyncio.timeout(10):  # planned all the same, and failed as Discord refuses
+        async with asyncio.timeout(15):  # planned all the same, and failed as Discord refuses
             while len(rows) < count or rows[-1].state != "failed":
                 await asyncio.sleep(0.02)
                 rows = await _notice_rows(db_url)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.calendar_helpers import launch_id_of, run, table_counts
+from tests.e2e.calendar_helpers import answer_of, launch_id_of, run, table_counts
 from tests.e2e.harness import RunningBot, Server
 from tests.emulator import Emulator
 
@@ -92,7 +92,7 @@ async def test_a_forged_option_value_gets_a_sentence_and_changes_nothing(
     handle = await emu.invoke_forged_slash(
         server.guild, who, command, subcommand=sub, options=options, forged=forged
     )
-    reply = await handle.wait_response()
+    reply = await answer_of(handle)
     assert reply.ephemeral, reply.content
     assert reply.content and "went wrong" not in reply.content, reply.content
     assert await table_counts(db_url) == before

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 import socket
-import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -62,17 +63,20 @@ async def test_sigterm_finishes_work_in_flight_and_exits_0(
     emu: Emulator, server: Server, db_url: str
 ) -> None:
     bot = await start_process(emu, db_url)
-    emu.faults.slow(
+    answer = emu.faults.slow(
         "POST", "/interactions/{interaction_id}/{interaction_token}/callback", 1.5, count=1
     )
     handle = await emu.invoke_slash(server.guild, server.member, "about")
-    await asyncio.sleep(0.5)
-    started = time.monotonic()
+    async with asyncio.timeout(15):  # until the answer is on its way: the command is in flight
+        while True:
+            if answer.hits:
+                break
+            await asyncio.sleep(0.01)
     bot.process.send_signal(signal.SIGTERM)
-    response = await handle.wait_response(timeout=10)
+    response = await handle.wait_response()
     assert response.embeds[0]["title"] == "launchbot"
-    assert await bot.wait_exit(timeout=10) == 0
-    assert time.monotonic() - started < 10
+    assert await bot.wait_exit(timeout=15) == 0
+    assert not any("work still running" in line for line in bot.lines), bot.lines
     finished = next(i for i, line in enumerate(bot.lines) if "command=/about" in line)
     stopped = next(i for i, line in enumerate(bot.lines) if line.endswith("stopped"))
     assert "outcome=ok" in bot.lines[finished] and finished < stopped
@@ -86,7 +90,7 @@ async def test_sigint_exits_0_and_the_token_never_appears_in_debug_logs(
     await handle.wait_response()
     await bot.wait_for_line('"command": "about"')
     bot.process.send_signal(signal.SIGINT)
-    assert await bot.wait_exit(timeout=10) == 0
+    assert await bot.wait_exit(timeout=15) == 0
     output = "\n".join(bot.lines)
     assert len(bot.lines) > 20, "expected a DEBUG-level log"
     assert TOKEN not in output
@@ -108,7 +112,7 @@ async def test_interaction_tokens_never_appear_in_debug_logs(
     await handle.wait_response()
     await bot.wait_for_line("command=/launch add")
     bot.process.send_signal(signal.SIGTERM)
-    assert await bot.wait_exit(timeout=10) == 0
+    assert await bot.wait_exit(timeout=15) == 0
     output = "\n".join(bot.lines)
     assert f"/interactions/{handle.id}/[redacted]/callback" in output
     assert "'token': '[redacted]'" in output  # the INTERACTION_CREATE payload
@@ -116,10 +120,13 @@ async def test_interaction_tokens_never_appear_in_debug_logs(
     assert handle.token[:40] not in output
 
 
-def _free_port() -> int:
+@contextlib.contextmanager
+def _refusing_port() -> Iterator[int]:
+    """A port that refuses connections: bound but not listening, and held meanwhile so that no
+    other process on the machine is given it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+        yield int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize("refusal", ["connection refused", "handshake refused"])
@@ -127,11 +134,11 @@ async def test_a_gateway_unreachable_at_start_is_retried_with_one_line_per_attem
     emu: Emulator, server: Server, db_url: str, refusal: str
 ) -> None:
     if refusal == "connection refused":  # nothing listens on the gateway's port at first
-        port = _free_port()
-        bot = await spawn(
-            emu, db_url, LAUNCHBOT_DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway"
-        )
-        await bot.wait_for_line("(attempt 2: ")
+        with _refusing_port() as port:
+            bot = await spawn(
+                emu, db_url, LAUNCHBOT_DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/gateway"
+            )
+            await bot.wait_for_line("(attempt 2: ")
         await emu.listen_also(port)
     else:
         emu.faults.fail_next("GET", "/gateway", count=2, status=503)
@@ -140,7 +147,7 @@ async def test_a_gateway_unreachable_at_start_is_retried_with_one_line_per_attem
     handle = await emu.invoke_slash(server.guild, server.member, "about")
     assert (await handle.wait_response()).embeds[0]["title"] == "launchbot"
     bot.process.send_signal(signal.SIGTERM)
-    assert await bot.wait_exit(timeout=10) == 0
+    assert await bot.wait_exit(timeout=15) == 0
     failed = [line for line in bot.lines if "cannot reach the Discord gateway" in line]
     assert [line.split("(attempt ")[1][:2] for line in failed] == ["1:", "2:"]
     assert all("WARNING" in line and "trying again in" in line for line in failed)
@@ -151,11 +158,12 @@ async def test_a_gateway_unreachable_at_start_is_retried_with_one_line_per_attem
 
 
 async def test_sigterm_while_waiting_for_the_gateway_exits_0(emu: Emulator, db_url: str) -> None:
-    gateway = f"ws://127.0.0.1:{_free_port()}/gateway"
-    bot = await spawn(emu, db_url, LAUNCHBOT_DISCORD_GATEWAY_URL=gateway)
-    await bot.wait_for_line("(attempt 1: ")
-    bot.process.send_signal(signal.SIGTERM)
-    assert await bot.wait_exit(timeout=10) == 0
+    with _refusing_port() as port:
+        gateway = f"ws://127.0.0.1:{port}/gateway"
+        bot = await spawn(emu, db_url, LAUNCHBOT_DISCORD_GATEWAY_URL=gateway)
+        await bot.wait_for_line("(attempt 1: ")
+        bot.process.send_signal(signal.SIGTERM)
+        assert await bot.wait_exit(timeout=15) == 0
     assert bot.lines[-1].endswith("stopped"), "\n".join(bot.lines)
     assert not any("Traceback" in line or "ERROR" in line for line in bot.lines), bot.lines
 
@@ -197,4 +205,4 @@ async def test_sync_force_syncs_even_when_unchanged(
     bot = await start_process(emu, db_url)
     assert len(emu.command_syncs) == 2, "run must not sync again after a forced sync"
     bot.process.send_signal(signal.SIGTERM)
-    assert await bot.wait_exit(timeout=10) == 0
+    assert await bot.wait_exit(timeout=15) == 0

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from tests.e2e.calendar_helpers import launch_id_of, run
+from tests.e2e.calendar_helpers import (
+    answer_of,
+    further_followups,
+    launch_id_of,
+    run,
+    wait_further_followup,
+)
 from tests.e2e.harness import RunningBot, Server
-from tests.emulator import Emulator, Perm
+from tests.emulator import Emulator, InteractionHandle, Perm
 
 EVENTS = "/guilds/{guild_id}/scheduled-events"
 EVENT = "/guilds/{guild_id}/scheduled-events/{event_id}"
 
 
-async def _confirmed(emu: Emulator, server: Server, device: str) -> tuple[str, object]:
+async def _confirmed(emu: Emulator, server: Server, device: str) -> tuple[str, InteractionHandle]:
     added = await run(
         emu,
         server.guild,
@@ -26,7 +32,7 @@ async def _confirmed(emu: Emulator, server: Server, device: str) -> tuple[str, o
     handle = await emu.invoke_slash(
         server.guild, server.editor, "launch", subcommand="confirm", options=options
     )
-    await handle.wait_response()
+    await answer_of(handle)
     return launch_id, handle
 
 
@@ -68,10 +74,10 @@ async def test_missing_permission_is_said_once_and_work_goes_on(
         role = server.guild.roles[role_id]
         role.permissions &= ~int(Perm.MANAGE_EVENTS | Perm.CREATE_EVENTS)
     _, first = await _confirmed(emu, server, "Xiaomi 12")
-    warning = await first.wait_followup()  # type: ignore[attr-defined]
+    warning = await wait_further_followup(first)
     assert warning.flags & 64 and "Create Events" in warning.content
     launch_id, second = await _confirmed(emu, server, "Xiaomi 13")
-    assert second.followups == []  # type: ignore[attr-defined]
+    assert further_followups(second) == []
     info = await run(emu, server.guild, server.member, "launch", "info", launch=launch_id)
     status = {f["name"]: f["value"] for f in info.embeds[0]["fields"]}["Status"]
     assert status == "Confirmed"

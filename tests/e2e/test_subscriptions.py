@@ -87,11 +87,11 @@ async def _post_states(db_url: str) -> States:
 
 
 async def _settled(db_url: str, done: Callable[[States], bool]) -> None:
-    """Waits until the posts' states are ``done`` (at most 10 s: a fifth message within 5 s in
+    """Waits until the posts' states are ``done`` (at most 15 s: a fifth message within 5 s in
     one channel waits for Discord's rate limit to reset)."""
     states: States = {}
     try:
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(15):
             while True:
                 states = await _post_states(db_url)
                 if done(states):

@@ -6,6 +6,7 @@ none; a settings change re-plans it; a bot that was down past a digest plans the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -86,11 +87,13 @@ async def _digest_rows(db_url: str) -> list[tuple[str, str, datetime]]:
 
 async def _settled(db_url: str, expected: list[tuple[str, str, datetime]]) -> None:
     rows: list[tuple[str, str, datetime]] = []
-    for _ in range(100):
-        rows = await _digest_rows(db_url)
-        if rows == expected:
-            return
-        await asyncio.sleep(0.05)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(15):
+            while True:
+                rows = await _digest_rows(db_url)
+                if rows == expected:
+                    return
+                await asyncio.sleep(0.05)
     assert rows == expected
 
 

@@ -21,7 +21,7 @@ async def start_client(
     *,
     token: str | None = None,
     wait_ready: bool = True,
-    timeout: float = 10.0,
+    timeout: float = 15.0,
 ) -> asyncio.Task[None]:
     """Points discord.py at ``emu``, logs in, connects in a task and (by default) waits for
     on_ready. Returns the connect task (its exception, if any, is the client's failure)."""

@@ -62,7 +62,7 @@ class Gateway:
     def resume_count(self) -> int:
         return self.count("resume")
 
-    async def wait_for(self, kind: str, count: int = 1, timeout: float = 10.0) -> GatewayEvent:
+    async def wait_for(self, kind: str, count: int = 1, timeout: float = 15.0) -> GatewayEvent:
         """Waits until ``count`` events of ``kind`` (connect, identify, resume, ...) happened."""
 
         def check() -> GatewayEvent | None:

@@ -39,7 +39,7 @@ async def test_scheduled_events_lifecycle(
     )
     assert event.name == "Pixel 10 launch" and event.location == "Mountain View"
     assert event.creator_id == emu.state.bot.id
-    assert (await asyncio.wait_for(created, 5)).id == event.id
+    assert (await asyncio.wait_for(created, 15)).id == event.id
     stored = world.guild.scheduled_events[event.id]
     assert stored.entity_metadata == {"location": "Mountain View"}
 
@@ -103,7 +103,7 @@ async def test_polls(emu: Emulator, world: World, client: discord.Client) -> Non
     )
     client.event(_once("on_raw_poll_vote_add", voted))
     await emu.vote_poll(record, world.alice, 1)
-    vote = await asyncio.wait_for(voted, 5)
+    vote = await asyncio.wait_for(voted, 15)
     assert (vote.user_id, vote.answer_id) == (world.alice.id, 1)
 
     answer = message.poll.get_answer(1)

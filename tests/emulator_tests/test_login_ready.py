@@ -71,7 +71,7 @@ async def test_members_intent_gets_every_member_without_chunking() -> None:
             joined = asyncio.get_running_loop().create_future()
             client.event(_resolve_on("on_member_join", joined))
             carol = emu.state.add_member(world.guild, "carol")
-            member = await asyncio.wait_for(joined, 5)
+            member = await asyncio.wait_for(joined, 15)
             assert member.id == carol.id
             members = await guild.chunk()
             assert len(members) == 6
@@ -105,7 +105,7 @@ async def test_revoked_token_closes_the_gateway_with_4004(emu: Emulator) -> None
     await emu.gateway.wait_for("connect")
     emu.token = "rotated"
     with pytest.raises(discord.ConnectionClosed) as info:
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 15)
     assert info.value.code == 4004
     await stop_client(client)
 
@@ -115,7 +115,7 @@ async def test_privileged_intents_not_granted_close_4014(emu: Emulator) -> None:
     client = make_client(discord.Intents.all())
     task = await start_client(client, emu, wait_ready=False)
     with pytest.raises(discord.PrivilegedIntentsRequired):
-        await asyncio.wait_for(task, 10)
+        await asyncio.wait_for(task, 15)
     await stop_client(client)
     event = await emu.gateway.wait_for("disconnect")
     assert event.detail["close_code"] == 4014
@@ -141,7 +141,7 @@ async def _raw_identify(emu: Emulator, *, compress: bool) -> list[dict]:  # type
     ):
 
         async def next_payload() -> dict:  # type: ignore[type-arg]
-            msg = await ws.receive(timeout=5)
+            msg = await ws.receive(timeout=15)
             if compress:
                 assert msg.type is aiohttp.WSMsgType.BINARY
                 assert msg.data.endswith(b"\x00\x00\xff\xff")  # Z_SYNC_FLUSH after each message
@@ -181,7 +181,7 @@ async def test_client_close_is_clean(emu: Emulator) -> None:
     task = await start_client(client, emu)
     started = time.monotonic()
     await client.close()
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(task, 15)
     assert task.exception() is None
     assert time.monotonic() - started < 2
     event = await emu.gateway.wait_for("disconnect")
