@@ -65,10 +65,12 @@ class BotApp:
                 runner = asyncio.create_task(self._connect(token), name="launchbot-gateway")
                 stopper = asyncio.create_task(self.stop_requested.wait(), name="launchbot-stop")
                 done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                if runner in done:
-                    stopper.cancel()
+                stopper.cancel()
+                if runner in done and not self.stop_requested.is_set():
                     runner.result()
                     return
+                # A stop that came while the gateway was being waited for ends that wait at
+                # once; the work started meanwhile (the scheduler's first looks) still drains.
                 log.info(
                     "stopping: finishing work in flight (up to %.0f s)", SHUTDOWN_GRACE_SECONDS
                 )

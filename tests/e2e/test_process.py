@@ -156,7 +156,8 @@ async def test_sigterm_while_waiting_for_the_gateway_exits_0(emu: Emulator, db_u
     await bot.wait_for_line("(attempt 1: ")
     bot.process.send_signal(signal.SIGTERM)
     assert await bot.wait_exit(timeout=10) == 0
-    assert bot.lines[-1].endswith("stopped")
+    assert bot.lines[-1].endswith("stopped"), "\n".join(bot.lines)
+    assert not any("Traceback" in line or "ERROR" in line for line in bot.lines), bot.lines
 
 
 async def test_refused_token_is_one_clear_line(emu: Emulator, db_url: str) -> None:

@@ -114,6 +114,9 @@ class FormErrors:
     def __bool__(self) -> bool:
         return bool(self.flat)
 
+    def error(self) -> DiscordError:
+        return DiscordError(400, ErrorCode.INVALID_FORM_BODY, "Invalid Form Body", self.tree)
+
     def raise_if_any(self) -> None:
         if self.flat:
-            raise DiscordError(400, ErrorCode.INVALID_FORM_BODY, "Invalid Form Body", self.tree)
+            raise self.error()

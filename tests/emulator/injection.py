@@ -1,16 +1,18 @@
 """What users do, injected over the gateway: slash commands, autocomplete, context menus,
-button/select clicks, modal submits, plain messages, poll votes, event subscriptions."""
+button/select clicks, modal submits, plain messages, event subscriptions (poll votes:
+poll_injection.py)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from .constants import CallbackType, CommandType, Intent, OptionType, Perm
+from .errors import FormErrors
 from .interactions import InteractionHandle
 from .messages import MessageRecord
 from .models import Channel, Guild, Member, ScheduledEvent, User
 from .option_values import schema_for
-from .rest_messages import finalize_poll
+from .poll_validation import validate_poll
 
 if TYPE_CHECKING:
     from .gateway import Gateway
@@ -233,11 +235,19 @@ class InjectionMixin:
         *,
         embeds: list[dict[str, Any]] | None = None,
         reply_to: MessageRecord | None = None,
+        poll: dict[str, Any] | None = None,
     ) -> MessageRecord:
         """A user writes a message (dispatched as MESSAGE_CREATE; content hidden from sessions
-        without MESSAGE_CONTENT unless it is a DM or mentions the bot, as on Discord)."""
+        without MESSAGE_CONTENT unless it is a DM or mentions the bot, as on Discord).
+        ``poll``: a native poll in Discord's create-request shape (ValueError if invalid)."""
         user = self._user_of(author)
         body: dict[str, Any] = {"content": content, "embeds": embeds or []}
+        if poll is not None:
+            errors = FormErrors()
+            validate_poll(poll, errors, ("poll",))
+            if errors:
+                raise ValueError(f"invalid poll: {errors.flat}")
+            body["poll"] = poll
         if reply_to is not None:
             body["message_reference"] = {
                 "message_id": str(reply_to.id),
@@ -246,28 +256,6 @@ class InjectionMixin:
         msg = self.message_store.create(channel, user, body, [])
         await self.gateway.flush()
         return msg
-
-    async def vote_poll(
-        self, message: MessageRecord, voter: Who, answer_id: int, *, remove: bool = False
-    ) -> None:
-        if message.poll is None or answer_id not in message.poll_votes:
-            raise ValueError("no such poll answer")
-        user = self._user_of(voter)
-        voters = message.poll_votes[answer_id]
-        (voters.discard if remove else voters.add)(user.id)
-        finalize_poll(message, self.state.bot.id, finalized=False)
-        data: dict[str, Any] = {
-            "user_id": str(user.id),
-            "channel_id": str(message.channel_id),
-            "message_id": str(message.id),
-            "answer_id": answer_id,
-        }
-        if message.guild_id is not None:
-            data["guild_id"] = str(message.guild_id)
-        intent = Intent.GUILD_MESSAGE_POLLS if message.guild_id else Intent.DIRECT_MESSAGE_POLLS
-        event = "MESSAGE_POLL_VOTE_REMOVE" if remove else "MESSAGE_POLL_VOTE_ADD"
-        self.gateway.dispatch(event, data, guild_id=message.guild_id, intent=intent)
-        await self.gateway.flush()
 
     async def subscribe_to_event(
         self, event: ScheduledEvent, who: Who, *, remove: bool = False

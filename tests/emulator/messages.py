@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from . import payloads
+from . import payloads, poll_state
 from .bodies import Upload
 from .constants import ChannelType, ErrorCode, Intent, MessageFlag, MessageType
 from .errors import DiscordError, FormErrors
@@ -46,7 +47,12 @@ class MessageRecord:
     tts: bool = False
     type: int = MessageType.DEFAULT
     poll: dict[str, Any] | None = None
+    """A native poll as stored: question, answers (ids 1..n), expiry, allow_multiselect,
+    layout_type; ``payload()`` adds ``results`` from ``poll_votes`` and ``poll_finalized``."""
     poll_votes: dict[int, set[int]] = field(default_factory=dict)
+    """Voter ids by answer id."""
+    poll_finalized: bool = False
+    """The poll has ended (by ``expire`` or by time) and its results are final."""
     message_reference: dict[str, Any] | None = None
     webhook_id: int | None = None
     application_id: int | None = None
@@ -123,8 +129,15 @@ class MessageRecord:
         if self.message_reference is not None:
             data["message_reference"] = self.message_reference
         if self.poll is not None:
-            data["poll"] = self.poll
+            data["poll"] = {
+                **copy.deepcopy(self.poll),
+                "results": poll_state.results(self.poll_votes, finalized=self.poll_finalized),
+            }
         return data
+
+    def poll_counts(self) -> dict[int, int]:
+        """Votes by answer id (every answer, zeros included)."""
+        return {answer_id: len(voters) for answer_id, voters in self.poll_votes.items()}
 
 
 class MessageStore:
@@ -197,8 +210,6 @@ class MessageStore:
         if body.get("message_reference"):
             self._reference(msg, channel, body["message_reference"])
         self._apply(msg, body, uploads, extra_flags)
-        if body.get("poll"):
-            msg.poll = self._poll(msg, body["poll"])
         self.records[msg.id] = msg
         self.created.append(msg)
         if msg.nonce is not None and body.get("enforce_nonce"):
@@ -220,6 +231,36 @@ class MessageStore:
             self._dispatch("MESSAGE_UPDATE", msg, channel)
         self.notifier.notify()
         return msg
+
+    def create_system(
+        self,
+        channel: Channel,
+        author: User,
+        *,
+        type: int,
+        embeds: list[dict[str, Any]],
+        reference: dict[str, Any],
+    ) -> MessageRecord:
+        """A system message Discord posts itself (e.g. POLL_RESULT): no content, the author
+        mentioned and notified, a ``message_reference`` to the message it is about."""
+        msg = MessageRecord(self.world.new_id(), channel.id, channel.guild_id, author, type=type)
+        msg.embeds = embeds
+        msg.message_reference = reference
+        msg.mention_users = [author]
+        msg.mentions = msg.pings = Pings(users=frozenset({author.id}))
+        self.records[msg.id] = msg
+        self.created.append(msg)
+        channel.last_message_id = msg.id
+        self._dispatch("MESSAGE_CREATE", msg, channel)
+        self.notifier.notify()
+        return msg
+
+    def announce_update(self, msg: MessageRecord) -> None:
+        """MESSAGE_UPDATE for a change Discord made itself (no edit, no edited_timestamp)."""
+        channel = self.world.channel(msg.channel_id)
+        if channel is not None and not msg.ephemeral:
+            self._dispatch("MESSAGE_UPDATE", msg, channel)
+        self.notifier.notify()
 
     def delete(self, msg: MessageRecord) -> None:
         msg.deleted = True
@@ -265,6 +306,10 @@ class MessageStore:
         msg.mention_users = [u for u in map(self.world.user, sorted(msg.mentions.users)) if u]
         if (not editing and not msg.loading) or (editing and was_loading):
             msg.pings = msg.mentions
+        if body.get("poll") and (not editing or was_loading):
+            # A deferred response's first follow-up can carry the poll.
+            msg.poll = poll_state.new_poll(body["poll"], msg.created_at)
+            msg.poll_votes = poll_state.empty_votes(msg.poll)
 
     def _mentions(self, msg: MessageRecord) -> Pings:
         channel = self.world.channel(msg.channel_id)
@@ -339,22 +384,6 @@ class MessageStore:
             "message_id": str(target.id),
             "channel_id": str(target.channel_id),
             **({"guild_id": str(target.guild_id)} if target.guild_id else {}),
-        }
-
-    def _poll(self, msg: MessageRecord, spec: dict[str, Any]) -> dict[str, Any]:
-        answers = [
-            {"answer_id": i, "poll_media": a.get("poll_media") or {}}
-            for i, a in enumerate(spec.get("answers") or [], start=1)
-        ]
-        msg.poll_votes = {answer_id: set() for answer_id in range(1, len(answers) + 1)}
-        expiry = msg.created_at + timedelta(hours=float(spec.get("duration", 24)))
-        return {
-            "question": spec.get("question") or {},
-            "answers": answers,
-            "expiry": iso(expiry),
-            "allow_multiselect": bool(spec.get("allow_multiselect", False)),
-            "layout_type": spec.get("layout_type", 1),
-            "results": {"is_finalized": False, "answer_counts": []},
         }
 
     def _dispatch(self, event: str, msg: MessageRecord, channel: Channel) -> None:

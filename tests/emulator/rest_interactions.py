@@ -27,6 +27,7 @@ from .errors import (
 )
 from .interactions import CallbackRecord, InteractionHandle
 from .messages import MessageRecord
+from .rest_messages import refuse_poll_edit
 from .router import RequestContext, Router
 from .validation import raise_if_empty, validate_autocomplete, validate_message, validate_modal
 
@@ -248,6 +249,7 @@ def register(router: Router, emu: Emulator) -> None:
         handle = webhook_handle(ctx)
         msg = target(ctx, handle)
         body = ctx.json()
+        refuse_poll_edit(msg, body)
         check_message(body, ctx)
         merged = {
             k: getattr(msg, k) for k in ("content", "embeds", "components", "attachments", "poll")

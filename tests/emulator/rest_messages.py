@@ -1,14 +1,12 @@
-"""Channel and DM messages (create with nonce dedupe, read, edit, delete) and polls."""
+"""Channel and DM messages: create (with nonce dedupe), read, edit, delete."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from . import payloads
-from .constants import ChannelType, ErrorCode, Intent, Perm
+from .constants import ChannelType, ErrorCode, Perm
 from .errors import (
     DiscordError,
     FormErrors,
@@ -18,11 +16,11 @@ from .errors import (
     missing_permissions,
     not_found,
 )
-from .messages import MessageRecord
+from .messages import MessageRecord, MessageStore
 from .models import Channel
 from .router import RequestContext, Router
-from .snowflakes import iso
 from .validation import raise_if_empty, validate_message
+from .world import World
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -30,21 +28,40 @@ if TYPE_CHECKING:
 MESSAGES = "/channels/{channel_id}/messages"
 
 
+def channel_for(world: World, ctx: RequestContext) -> tuple[Channel, int | None]:
+    """The route's channel and the bot's permissions there (None in DMs); 404 / 403 50001."""
+    channel = world.channel(ctx.int_param("channel_id"))
+    if channel is None:
+        raise not_found(ErrorCode.UNKNOWN_CHANNEL, "Channel")
+    perms = world.bot_permissions(channel)
+    if perms is not None and not perms & Perm.VIEW_CHANNEL:
+        raise missing_access()
+    return channel, perms
+
+
+def require(perms: int | None, bit: int) -> None:
+    if perms is not None and not perms & bit:
+        raise missing_permissions()
+
+
+def message_for(
+    world: World, store: MessageStore, ctx: RequestContext
+) -> tuple[MessageRecord, Channel, int | None]:
+    channel, perms = channel_for(world, ctx)
+    msg = store.get(channel.id, ctx.int_param("message_id"))
+    if msg.ephemeral:
+        raise not_found(ErrorCode.UNKNOWN_MESSAGE, "Message")
+    return msg, channel, perms
+
+
+def refuse_poll_edit(msg: MessageRecord, body: dict[str, Any]) -> None:
+    """A message with a poll cannot be edited (flags, e.g. suppressing embeds, aside)."""
+    if msg.poll is not None and set(body) - {"flags"}:
+        raise DiscordError(400, ErrorCode.CANNOT_EDIT_POLL_MESSAGE, "Cannot edit a poll message")
+
+
 def register(router: Router, emu: Emulator) -> None:
     world, store = emu.state, emu.message_store
-
-    def channel_for(ctx: RequestContext) -> tuple[Channel, int | None]:
-        channel = world.channel(ctx.int_param("channel_id"))
-        if channel is None:
-            raise not_found(ErrorCode.UNKNOWN_CHANNEL, "Channel")
-        perms = world.bot_permissions(channel)
-        if perms is not None and not perms & Perm.VIEW_CHANNEL:
-            raise missing_access()
-        return channel, perms
-
-    def require(perms: int | None, bit: int) -> None:
-        if perms is not None and not perms & bit:
-            raise missing_permissions()
 
     def check_dm_recipient(channel: Channel) -> None:
         if channel.type != ChannelType.DM:
@@ -57,7 +74,7 @@ def register(router: Router, emu: Emulator) -> None:
             )
 
     async def create(ctx: RequestContext) -> web.Response:
-        channel, perms = channel_for(ctx)
+        channel, perms = channel_for(world, ctx)
         body = ctx.json()
         require(perms, Perm.SEND_MESSAGES)
         if ctx.uploads:
@@ -84,7 +101,7 @@ def register(router: Router, emu: Emulator) -> None:
         return json_response(msg.payload())
 
     async def list_messages(ctx: RequestContext) -> web.Response:
-        channel, perms = channel_for(ctx)
+        channel, perms = channel_for(world, ctx)
         if perms is not None and not perms & Perm.READ_MESSAGE_HISTORY:
             return json_response([])
         query = ctx.request.query
@@ -103,20 +120,13 @@ def register(router: Router, emu: Emulator) -> None:
             messages = messages[-limit:]
         return json_response([m.payload() for m in reversed(messages)])
 
-    def message_for(ctx: RequestContext) -> tuple[MessageRecord, Channel, int | None]:
-        channel, perms = channel_for(ctx)
-        msg = store.get(channel.id, ctx.int_param("message_id"))
-        if msg.ephemeral:
-            raise not_found(ErrorCode.UNKNOWN_MESSAGE, "Message")
-        return msg, channel, perms
-
     async def get_message(ctx: RequestContext) -> web.Response:
-        msg, _, perms = message_for(ctx)
+        msg, _, perms = message_for(world, store, ctx)
         require(perms, Perm.READ_MESSAGE_HISTORY)
         return json_response(msg.payload())
 
     async def edit(ctx: RequestContext) -> web.Response:
-        msg, _, _ = message_for(ctx)
+        msg, _, _ = message_for(world, store, ctx)
         if msg.author.id != world.bot.id:
             body = ctx.json()
             if set(body) - {"flags"}:
@@ -125,6 +135,7 @@ def register(router: Router, emu: Emulator) -> None:
                     ErrorCode.CANNOT_EDIT_OTHERS_MESSAGE,
                     "Cannot edit a message authored by another user",
                 )
+        refuse_poll_edit(msg, ctx.json())
         errors = FormErrors()
         validate_message(ctx.json(), errors)
         errors.raise_if_any()
@@ -136,74 +147,14 @@ def register(router: Router, emu: Emulator) -> None:
         return json_response(store.edit(msg, ctx.json(), ctx.uploads).payload())
 
     async def delete(ctx: RequestContext) -> web.StreamResponse:
-        msg, _, perms = message_for(ctx)
+        msg, _, perms = message_for(world, store, ctx)
         if msg.author.id != world.bot.id:
             require(perms, Perm.MANAGE_MESSAGES)
         store.delete(msg)
         return empty_response()
-
-    def poll_message(ctx: RequestContext) -> MessageRecord:
-        msg, _, _ = message_for(ctx)
-        if msg.poll is None:
-            raise DiscordError(400, 520000, "Message has no poll")
-        return msg
-
-    async def answer_voters(ctx: RequestContext) -> web.Response:
-        msg = poll_message(ctx)
-        answer_id = ctx.int_param("answer_id")
-        if answer_id not in msg.poll_votes:
-            raise DiscordError(400, 520005, "Unknown answer")
-        after = int(ctx.request.query.get("after", 0))
-        limit = max(1, min(100, int(ctx.request.query.get("limit", 25))))
-        voters = sorted(v for v in msg.poll_votes[answer_id] if v > after)[:limit]
-        users = [world.user(v) for v in voters]
-        return json_response({"users": [payloads.user(u) for u in users if u is not None]})
-
-    async def expire(ctx: RequestContext) -> web.Response:
-        msg = poll_message(ctx)
-        if msg.author.id != world.bot.id:
-            raise DiscordError(
-                403,
-                ErrorCode.CANNOT_EXPIRE_POLL_BY_OTHER,
-                "Cannot expire a poll you did not create",
-            )
-        assert msg.poll is not None
-        if msg.poll["results"]["is_finalized"]:
-            raise DiscordError(400, ErrorCode.POLL_EXPIRED, "Poll expired")
-        msg.poll["expiry"] = iso(datetime.now(UTC))
-        finalize_poll(msg, world.bot.id, finalized=True)
-        emu._dispatch_message(
-            "MESSAGE_UPDATE",
-            {**msg.payload(), **_guild(msg)},
-            msg.guild_id,
-            Intent.GUILD_MESSAGES if msg.guild_id else Intent.DIRECT_MESSAGES,
-            False,
-        )
-        return json_response(msg.payload())
 
     router.add("GET", MESSAGES, list_messages)
     router.add("POST", MESSAGES, create)
     router.add("GET", MESSAGES + "/{message_id}", get_message)
     router.add("PATCH", MESSAGES + "/{message_id}", edit)
     router.add("DELETE", MESSAGES + "/{message_id}", delete)
-    router.add(
-        "GET", "/channels/{channel_id}/polls/{message_id}/answers/{answer_id}", answer_voters
-    )
-    router.add("POST", "/channels/{channel_id}/polls/{message_id}/expire", expire)
-
-
-def _guild(msg: MessageRecord) -> dict[str, Any]:
-    return {"guild_id": str(msg.guild_id)} if msg.guild_id else {}
-
-
-def finalize_poll(msg: MessageRecord, bot_id: int, *, finalized: bool) -> None:
-    """Recomputes the poll's ``results`` from the recorded votes."""
-    assert msg.poll is not None
-    msg.poll["results"] = {
-        "is_finalized": finalized,
-        "answer_counts": [
-            {"id": answer_id, "count": len(voters), "me_voted": bot_id in voters}
-            for answer_id, voters in msg.poll_votes.items()
-            if voters or finalized
-        ],
-    }

@@ -15,7 +15,14 @@ from typing import Any
 
 from aiohttp import web
 
-from . import rest_commands, rest_events, rest_interactions, rest_messages, rest_meta
+from . import (
+    rest_commands,
+    rest_events,
+    rest_interactions,
+    rest_messages,
+    rest_meta,
+    rest_polls,
+)
 from .bodies import Upload, read_body
 from .commands import CommandStore, SyncRecord
 from .errors import DiscordError, json_response, unauthorized
@@ -26,6 +33,8 @@ from .interaction_builders import InteractionBuilder
 from .interactions import InteractionHandle, InteractionRegistry
 from .messages import MessageRecord, MessageStore
 from .models import Channel, Guild
+from .poll_injection import PollInjectionMixin
+from .polls import NativePolls
 from .ratelimits import RateLimiter
 from .recorder import RecordedRequest, RequestLog, RoutePattern
 from .router import RequestContext, RouteDef, Router
@@ -38,7 +47,7 @@ def _intents_value(intents: Any) -> int:
     return int(getattr(intents, "value", intents) or 0)
 
 
-class Emulator(InjectionMixin):
+class Emulator(InjectionMixin, PollInjectionMixin):
     def __init__(
         self,
         token: str = DEFAULT_TOKEN,
@@ -82,13 +91,21 @@ class Emulator(InjectionMixin):
         self.message_store = MessageStore(
             self.state, self._dispatch_message, lambda: self.base_url, nonce_window
         )
+        self.polls = NativePolls(self.state, self.message_store, self.gateway)
         self.command_store = CommandStore(self.state)
         self.interaction_registry = InteractionRegistry(
             response_timeout=interaction_response_timeout, token_ttl=interaction_token_ttl
         )
         self.builder = InteractionBuilder(self.state, self.command_store)
         self.router = Router()
-        for module in (rest_meta, rest_commands, rest_messages, rest_interactions, rest_events):
+        for module in (
+            rest_meta,
+            rest_commands,
+            rest_messages,
+            rest_polls,
+            rest_interactions,
+            rest_events,
+        ):
             module.register(self.router, self)
         self._runner: web.AppRunner | None = None
 

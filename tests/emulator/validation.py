@@ -11,6 +11,7 @@ from typing import Any
 
 from .constants import SELECT_TYPES, ComponentType, ErrorCode, MessageFlag
 from .errors import DiscordError, FormErrors
+from .poll_validation import validate_poll
 
 Path = tuple[str | int, ...]
 
@@ -253,24 +254,6 @@ def validate_allowed_mentions(mentions: dict[str, Any], errors: FormErrors, path
                 f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
             )
         errors.max_length((*path, kind), ids, 100)
-
-
-def validate_poll(poll: dict[str, Any], errors: FormErrors, path: Path) -> None:
-    question = (poll.get("question") or {}).get("text")
-    if errors.required((*path, "question", "text"), question):
-        errors.max_length((*path, "question", "text"), question, 300)
-    answers = poll.get("answers") or []
-    if not 1 <= len(answers) <= 10:
-        errors.add(
-            (*path, "answers"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 10 in length."
-        )
-    for i, answer in enumerate(answers):
-        text = (answer.get("poll_media") or {}).get("text")
-        if errors.required((*path, "answers", i, "poll_media", "text"), text):
-            errors.max_length((*path, "answers", i, "poll_media", "text"), text, 55)
-    duration = poll.get("duration", 24)
-    if not isinstance(duration, int | float) or not 1 <= duration <= 768:
-        errors.add((*path, "duration"), "NUMBER_TYPE_MAX", "Must be between 1 and 768.")
 
 
 def validate_autocomplete(data: dict[str, Any], errors: FormErrors, path: Path) -> None:
