@@ -16,6 +16,8 @@ from bot.domain.errors import StorageUnavailable
 from bot.services.bot_state import BotStateService
 from bot.services.calendar import CalendarService
 from bot.services.deliveries import DeliveryService
+from bot.services.poll_results import PollResultService
+from bot.services.poll_standings import PollStandingService
 from bot.services.polls import PollService
 from bot.services.settings import SettingsService
 from bot.services.subscriptions import PendingNotices, SubscriptionService
@@ -43,6 +45,8 @@ class Runtime:
     clock: Clock
     subscriptions: SubscriptionService
     polls: PollService
+    poll_results: PollResultService
+    poll_standings: PollStandingService
 
     @classmethod
     def create(
@@ -64,6 +68,8 @@ class Runtime:
             clock=clock,
             subscriptions=SubscriptionService(sessions, clock, notices),
             polls=PollService(sessions, clock, defaults),
+            poll_results=PollResultService(sessions, clock, defaults),
+            poll_standings=PollStandingService(sessions),
         )
 
     async def require_current_schema(self) -> None:
