@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.db.engine import create_engine
 from bot.db.models import AuditEntry, Poll, Post
 from bot.domain.poll_resolution import OUTCOME_KIND
-from tests.e2e.calendar_helpers import run
+from tests.e2e.calendar_helpers import button_id, run
 from tests.e2e.harness import Server
 from tests.e2e.poll_helpers import description, until
 from tests.emulator import CallbackRecord, Channel, Emulator, Member, MessageRecord
@@ -96,3 +96,24 @@ async def poll_audit(db_url: str, poll_id: int) -> list[tuple[str, Any, Any]]:
             return [tuple(r) for r in rows]  # type: ignore[misc]
     finally:
         await engine.dispose()
+
+
+async def vote_sure(
+    emu: Emulator, message: MessageRecord, who: Member, label: str, sure: str
+) -> str:
+    """A vote on a poll that asks how sure: the click, then the pick in the private menu."""
+    handle = await emu.click_button(message, who, button_id(message, label))
+    prompt = await handle.wait_response()
+    assert prompt.ephemeral and prompt.message is not None, prompt.content
+    menu = prompt.message.components[0]["components"][0]
+    picked = await (
+        await emu.select(prompt.message, who, menu["custom_id"], [sure])
+    ).wait_response()
+    assert picked.ephemeral
+    return str(picked.content)
+
+
+def standings(reply: CallbackRecord) -> list[int]:
+    """The ranked members' ids, in rank order, as the leaderboard shows them."""
+    text = str(reply.embeds[0].get("description", ""))
+    return [int(m[1]) for m in re.finditer(r"^\*\*\d+\.\*\* <@(\d+)>", text, re.MULTILINE)]
