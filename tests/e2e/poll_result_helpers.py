@@ -3,6 +3,7 @@ stored about their outcomes."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -13,7 +14,7 @@ from bot.db.models import AuditEntry, Poll, Post
 from bot.domain.poll_resolution import OUTCOME_KIND
 from tests.e2e.calendar_helpers import button_id, run
 from tests.e2e.harness import Server
-from tests.e2e.poll_helpers import description, until
+from tests.e2e.poll_helpers import create_poll, description, until
 from tests.emulator import CallbackRecord, Channel, Emulator, Member, MessageRecord
 
 EVIDENCE = "https://www.leica-camera.com/en-int/press/xiaomi-12s-ultra"
@@ -117,3 +118,33 @@ def standings(reply: CallbackRecord) -> list[int]:
     """The ranked members' ids, in rank order, as the leaderboard shows them."""
     text = str(reply.embeds[0].get("description", ""))
     return [int(m[1]) for m in re.finditer(r"^\*\*\d+\.\*\* <@(\d+)>", text, re.MULTILINE)]
+
+
+async def until_outcome_rows(
+    db_url: str, poll_id: int, expected: list[tuple[str, str]], timeout: float = 30.0
+) -> None:
+    """Waits for the poll's outcome posts to be as ``expected`` (the message lands a moment
+    before its row is marked sent)."""
+    found = await outcome_rows(db_url, poll_id)
+    async with asyncio.timeout(timeout):
+        while found != expected:
+            await asyncio.sleep(0.05)
+            found = await outcome_rows(db_url, poll_id)
+
+
+async def until_stored_message(db_url: str, poll_id: int, timeout: float = 15.0) -> None:
+    """Waits until the poll knows its message (stored just after the reply that posted it)."""
+    row = await poll_row(db_url, poll_id)
+    async with asyncio.timeout(timeout):
+        while row["message_id"] is None:
+            await asyncio.sleep(0.02)
+            row = await poll_row(db_url, poll_id)
+
+
+async def posted_poll(
+    emu: Emulator, server: Server, db_url: str, launch: str, **options: Any
+) -> MessageRecord:
+    """``create_poll``, returning once the poll knows its message (so its outcome can answer it)."""
+    message = await create_poll(emu, server, launch, **options)
+    await until_stored_message(db_url, int(message.embeds[0]["title"].split("#")[1]))
+    return message

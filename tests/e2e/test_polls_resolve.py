@@ -16,7 +16,6 @@ from tests.e2e.poll_helpers import (
     add_launch,
     click,
     close_posts,
-    create_poll,
     description,
     enabled_labels,
     poll_id_of,
@@ -28,9 +27,12 @@ from tests.e2e.poll_result_helpers import (
     outcome_rows,
     poll_audit,
     poll_row,
+    posted_poll,
     resolve,
     until_card,
+    until_outcome_rows,
     until_outcomes,
+    until_stored_message,
 )
 from tests.emulator import Emulator, Perm
 from tests.support.clock import FakeClock
@@ -46,7 +48,7 @@ async def test_resolving_posts_the_outcome_and_a_correction_follows_it(
     await launch_bot(clock, **FAST)
     member, manager, editor = server.member, server.manager, server.editor
     launch = await add_launch(emu, server, date="Q3 2027", partner="Leica")
-    poll = await create_poll(emu, server, launch, closes="2027-04-01 10:00")
+    poll = await posted_poll(emu, server, db_url, launch, closes="2027-04-01 10:00")
     poll_id = poll_id_of(poll)
     for who, label in ((member, "Yes"), (manager, "No"), (editor, "Yes")):
         assert (await click(emu, poll, who, label)).content == f"You voted **{label}**."
@@ -75,6 +77,7 @@ async def test_resolving_posts_the_outcome_and_a_correction_follows_it(
         "resolved", 0b10, EVIDENCE,
     )  # fmt: skip
     assert stored["resolved_by"] == editor.user.id and stored["closed_at"] is not None
+    await until_outcome_rows(db_url, poll_id, [("outcome:1", "sent")])
     assert await close_posts(db_url, poll_id) == [
         ("close@20270401T1000", "cancelled"),
         ("outcome:1", "sent"),
@@ -106,8 +109,9 @@ async def test_resolving_posts_the_outcome_and_a_correction_follows_it(
         f"Poll #{poll_id} stays resolved as **Yes**; its evidence is now <{EVIDENCE}>."
     )
     await until_card(emu, poll, f"evidence: <{EVIDENCE}>")
+    await until_outcome_rows(db_url, poll_id, [("outcome:1", "sent"), ("outcome:2", "sent")])
     await asyncio.sleep(0.5)  # a third outcome post would be out by now
-    assert await outcome_rows(db_url, poll_id) == [("outcome:1", "sent"), ("outcome:2", "sent")]
+    assert len(await outcome_rows(db_url, poll_id)) == 2
     assert len(outcome_messages(emu, server.general, poll_id)) == 2
     audit = await poll_audit(db_url, poll_id)
     assert [a[0] for a in audit] == ["create", "resolve", "correct", "evidence"]
@@ -122,7 +126,7 @@ async def test_an_outcome_without_its_poll_message_goes_to_the_channel_else_the_
     clock = FakeClock(START)
     await launch_bot(clock, **FAST)
     launch = await add_launch(emu, server, date="Q3 2027")
-    poll = await create_poll(emu, server, launch, closes="2027-04-01 10:00")
+    poll = await posted_poll(emu, server, db_url, launch, closes="2027-04-01 10:00")
     poll_id = poll_id_of(poll)
     await click(emu, poll, server.member, "Yes")
     emu.message_store.delete(poll)
@@ -145,6 +149,7 @@ async def test_an_outcome_without_its_poll_message_goes_to_the_channel_else_the_
     created = await handle.wait_response()
     assert created.message is not None
     hidden_id = poll_id_of(created.message)
+    await until_stored_message(db_url, hidden_id)
     refused = await resolve(emu, server, hidden_id, "No")
     assert refused.ephemeral and refused.content == (
         f"Poll #{hidden_id} resolved: **No** (it was open: it is closed now). The outcome is "
@@ -160,14 +165,19 @@ async def test_resolving_is_for_editors_and_every_wrong_value_is_refused_with_no
     clock = FakeClock(START)
     await launch_bot(clock, **FAST)
     launch = await add_launch(emu, server, date="Q3 2027")
-    poll = await create_poll(emu, server, launch, closes="2027-04-01 10:00")
+    poll = await posted_poll(emu, server, db_url, launch, closes="2027-04-01 10:00")
     poll_id = poll_id_of(poll)
     several = poll_id_of(
-        await create_poll(
-            emu, server, launch, answers="Leica | Hasselblad | Zeiss", multiple=True,
+        await posted_poll(
+            emu,
+            server,
+            db_url,
+            launch,
+            answers="Leica | Hasselblad | Zeiss",
+            multiple=True,
             closes="2027-04-01 10:00",
         )
-    )  # fmt: skip
+    )
     other_launch = await run(
         emu, server.other, server.outsider, "launch", "add", device="Mate 50", brand="Huawei",
         date="Q3 2027",

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from tests.e2e.calendar_helpers import launch_id_of, run
 from tests.e2e.conftest import StartBot
 from tests.e2e.harness import Server
-from tests.e2e.poll_helpers import FAST, add_launch, click, create_poll, poll_id_of
-from tests.e2e.poll_result_helpers import resolve, standings, vote_sure
+from tests.e2e.poll_helpers import FAST, add_launch, click, poll_id_of
+from tests.e2e.poll_result_helpers import posted_poll, resolve, standings, vote_sure
 from tests.emulator import Emulator
 from tests.support.clock import FakeClock
 
@@ -19,7 +19,7 @@ CLOSES = "2027-04-01 10:00"
 
 
 async def test_the_leaderboard_ranks_by_brier_and_follows_a_correction(
-    emu: Emulator, server: Server, launch_bot: StartBot
+    emu: Emulator, server: Server, launch_bot: StartBot, db_url: str
 ) -> None:
     fourth = emu.state.add_member(server.guild, "fourth")
     clock = FakeClock(START)
@@ -31,9 +31,11 @@ async def test_the_leaderboard_ranks_by_brier_and_follows_a_correction(
     assert not empty.ephemeral
     assert "No resolved predictions yet" in empty.embeds[0]["description"]
 
-    sure = await create_poll(emu, server, launch, confidence=True, closes=CLOSES)
-    plain = await create_poll(emu, server, launch, question="Before March?", closes=CLOSES)
-    third = await create_poll(emu, server, launch, question="A 1-inch sensor?", closes=CLOSES)
+    sure = await posted_poll(emu, server, db_url, launch, confidence=True, closes=CLOSES)
+    plain = await posted_poll(emu, server, db_url, launch, question="Before March?", closes=CLOSES)
+    third = await posted_poll(
+        emu, server, db_url, launch, question="A 1-inch sensor?", closes=CLOSES
+    )
     assert await vote_sure(emu, sure, member, "Yes", "90") == "You voted **Yes**, 90 % sure."
     assert await vote_sure(emu, sure, manager, "Yes", "60") == "You voted **Yes**, 60 % sure."
     await vote_sure(emu, sure, editor, "No", "100")
