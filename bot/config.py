@@ -151,6 +151,16 @@ def _lease_seconds(raw: str) -> float:
     return value
 
 
+def _tally_seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (value == 0 or 0.5 <= value <= 60):
+        raise ValueError("seconds between 0.5 and 60, e.g. 2 (0: edit on every vote)")
+    return value
+
+
 @dataclass(frozen=True)
 class Spec:
     """One setting: its key in config.toml, its environment variable, and its default (the only
@@ -178,6 +188,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("defaults.digest_time", "LAUNCHBOT_DEFAULT_DIGEST_TIME", "09:00", _digest_time),
     Spec("posts.sweep_seconds", "LAUNCHBOT_POSTS_SWEEP_SECONDS", "5", _sweep_seconds),
     Spec("posts.lease_seconds", "LAUNCHBOT_POSTS_LEASE_SECONDS", "120", _lease_seconds),
+    Spec("polls.tally_seconds", "LAUNCHBOT_POLLS_TALLY_SECONDS", "2", _tally_seconds),
 )  # fmt: skip
 
 
@@ -195,6 +206,7 @@ class Settings:
     default_digest_time: str
     posts_sweep_seconds: float
     posts_lease_seconds: float
+    polls_tally_seconds: float
     token: Secret | None = field(default=None, repr=False)
     config_path: Path | None = None
 
@@ -283,6 +295,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         default_digest_time=values["defaults.digest_time"],
         posts_sweep_seconds=values["posts.sweep_seconds"],
         posts_lease_seconds=values["posts.lease_seconds"],
+        polls_tally_seconds=values["polls.tally_seconds"],
         token=Secret(token) if token else None,
         config_path=config_path,
     )

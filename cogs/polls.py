@@ -106,6 +106,7 @@ class Polls(
         )  # fmt: skip
         if message_id is not None and interaction.channel_id is not None:
             await polls.set_message(guild_id, poll.id, interaction.channel_id, message_id)
+            self.bot.poll_messages.posted(guild_id, poll.id)
 
     @app_commands.command(
         name="close", description="Close a poll now, before its time", extras=DEFERS_PUBLIC

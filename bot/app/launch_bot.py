@@ -126,7 +126,9 @@ class LaunchBot(commands.Bot):
         self.became_ready = asyncio.Event()
         self.synced = False
         pacer = Pacer()  # one pace per channel for posts and edits alike
-        self.poll_messages = PollMessages(self, runtime.polls, pacer, self.in_flight)
+        self.poll_messages = PollMessages(
+            self, runtime.polls, pacer, self.in_flight, interval=settings.polls_tally_seconds
+        )
         self.dispatcher = Dispatcher(
             self, runtime.deliveries, scheduler, clock, self.in_flight,
             sweep_seconds=settings.posts_sweep_seconds,

@@ -9,7 +9,10 @@ paced with the scheduled posts. A message that is gone (404) or closed to the bo
 left alone from then on, logged once.
 
 Pending edits count as work in flight; when the bot stops they are made at once instead of
-waiting out their interval, within the shutdown's grace period."""
+waiting out their interval, within the shutdown's grace period.
+
+With an interval of 0 every vote edits the message at once, unpaced: the naive design, kept only
+so the benchmark can count what it costs (benchmarks/poll_votes.py)."""
 
 from __future__ import annotations
 
@@ -52,16 +55,31 @@ class PollMessages:
         self._waiting: dict[Key, asyncio.Task[None]] = {}
         self._locks: weakref.WeakValueDictionary[Key, asyncio.Lock] = weakref.WeakValueDictionary()
         self._gone: set[Key] = set()
+        self._unposted: set[Key] = set()
+        self._naive: set[asyncio.Task[None]] = set()
+        """Polls whose tally changed before their message id was stored."""
         self.edits = 0
         """Edits made (a count for the benchmark and the log)."""
 
     def changed(self, guild_id: int, poll_id: int) -> None:
         """A vote changed the poll's tally: its message is edited soon (never blocks)."""
         key = (guild_id, poll_id)
+        if not self._interval:
+            naive = asyncio.create_task(self._edit_now(key))
+            self._naive.add(naive)
+            naive.add_done_callback(self._naive.discard)
+            return
         if key in self._gone or key in self._waiting:
             return
         task = asyncio.create_task(self._edit_soon(key))
         self._waiting[key] = task
+
+    def posted(self, guild_id: int, poll_id: int) -> None:
+        """The poll's message id is stored: a vote that came before it gets its edit now."""
+        key = (guild_id, poll_id)
+        if key in self._unposted:
+            self._unposted.discard(key)
+            self.changed(guild_id, poll_id)
 
     async def show(self, view: PollView) -> None:
         """Edits the poll's message to ``view`` now (a close); raises ``discord.HTTPException``
@@ -81,6 +99,8 @@ class PollMessages:
                 self._waiting.pop(key, None)  # votes from here on ask for the next edit
             try:
                 async with self._lock(key):
+                    if key in self._gone:  # found gone while this edit waited its turn
+                        return
                     await self._edit(key, await self._polls.view(*key))
             except (discord.NotFound, discord.Forbidden) as error:
                 self._gone.add(key)
@@ -88,6 +108,14 @@ class PollMessages:
                     "poll %s in guild %s: its message can no longer be edited (%s %s); its "
                     "tally stays as it was", key[1], key[0], error.status, error.text,
                 )  # fmt: skip
+            except (discord.HTTPException, DomainError, OSError, TimeoutError) as error:
+                log.warning("poll %s: the tally edit failed: %s", key[1], error)
+
+    async def _edit_now(self, key: Key) -> None:
+        async with self._in_flight.hold("poll tally"):
+            try:
+                async with self._lock(key):
+                    await self._edit(key, await self._polls.view(*key), paced=False)
             except (discord.HTTPException, DomainError, OSError, TimeoutError) as error:
                 log.warning("poll %s: the tally edit failed: %s", key[1], error)
 
@@ -101,15 +129,17 @@ class PollMessages:
         finally:
             stopping.cancel()
 
-    async def _edit(self, key: Key, view: PollView) -> None:
+    async def _edit(self, key: Key, view: PollView, *, paced: bool = True) -> None:
         # Imported here: the buttons' module reaches back to the bot class through
         # bot/ui/safe.py, which imports the dispatcher, which imports this module.
         from bot.ui.poll_buttons import poll_buttons
 
         poll = view.poll
         if poll.channel_id is None or poll.message_id is None:
+            self._unposted.add(key)
             return
-        await self._pacer.slot(poll.channel_id)
+        if paced:
+            await self._pacer.slot(poll.channel_id)
         message = self._client.get_partial_messageable(poll.channel_id).get_partial_message(
             poll.message_id
         )

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.db.engine import create_engine
 from bot.db.models import Poll, PollVote, Post
@@ -115,6 +115,15 @@ async def stored(db_url: str, poll_id: int) -> tuple[str, list[tuple[int, int, i
                 .order_by(PollVote.user_id)
             )
             return str(getattr(state, "value", state)), [tuple(v) for v in votes]  # type: ignore[misc]
+    finally:
+        await engine.dispose()
+
+
+async def poll_count(db_url: str) -> int:
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            return int(await conn.scalar(select(func.count()).select_from(Poll)) or 0)
     finally:
         await engine.dispose()
 

@@ -142,8 +142,10 @@ async def test_votes_on_a_closed_poll_or_another_servers_poll_are_refused(
         await polls.vote(GUILD, poll.id, 8, 1, 60)
     (post,) = await _rows(engine, Post, Post.subject == f"poll:{poll.id}")
     assert post.state == "cancelled"
-    (vote,) = await _rows(engine, PollVote)
+    async with create_session_factory(engine)() as session:
+        (vote,) = (await session.scalars(select(PollVote))).all()
     assert (vote.user_id, vote.choices, vote.confidence) == (7, 1, 80)
+    assert (vote.cast_at, vote.updated_at) == (NOW, NOW)
 
 
 async def test_the_close_moves_with_its_launch_in_the_launchs_transaction(
