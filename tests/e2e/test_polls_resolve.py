@@ -221,3 +221,48 @@ async def test_resolving_is_for_editors_and_every_wrong_value_is_refused_with_no
         assert [a[0] for a in await poll_audit(db_url, untouched)] == ["create"]
         assert await outcome_rows(db_url, untouched) == []
     assert "Resolved" not in description(poll)
+
+
+async def test_resolve_suggests_closed_polls_first_then_open_then_resolved_and_their_answers(
+    emu: Emulator, server: Server, launch_bot: StartBot, db_url: str
+) -> None:
+    clock = FakeClock(START)
+    await launch_bot(clock, **FAST)
+    launch = await add_launch(emu, server, date="Q3 2027")
+    ids = [
+        poll_id_of(
+            await posted_poll(
+                emu, server, db_url, launch, question=q, closes="2027-04-01 10:00", **options
+            )
+        )
+        for q, options in (
+            ("Resolved one?", {}),
+            ("Closed one?", {}),
+            ("Open one?", {"answers": "Leica | Zeiss | Sony", "multiple": True}),
+        )
+    ]
+    resolved, closed, open_ = ids
+    await resolve(emu, server, resolved, "No")
+    await run(emu, server.guild, server.editor, "poll", "close", poll=str(closed))
+
+    async def suggested(focused: str, **options: str) -> list[tuple[str, str]]:
+        handle = await emu.invoke_autocomplete(
+            server.guild, server.editor, "poll", subcommand="resolve", focused=focused,
+            options=options,
+        )  # fmt: skip
+        return [(c["name"], c["value"]) for c in (await handle.wait_response()).choices]
+
+    assert await suggested("poll", poll="one") == [
+        (f"#{closed} Closed one? · closed", str(closed)),
+        (f"#{open_} Open one? · open (resolving it closes it)", str(open_)),
+        (f"#{resolved} Resolved one? · resolved: No", str(resolved)),
+    ]
+    assert await suggested("poll", poll="nothing like it") == []
+    answers = await suggested("answer", poll=str(open_), answer="zeiss | ")
+    assert [v for _, v in answers] == ["Zeiss", "Zeiss | Leica", "Zeiss | Sony"]
+    assert await suggested("answer", poll="x", answer="") == []
+    elsewhere = await emu.invoke_autocomplete(
+        server.other, server.outsider, "poll", subcommand="resolve", focused="answer",
+        options={"poll": str(open_), "answer": ""},
+    )  # fmt: skip
+    assert (await elsewhere.wait_response()).choices == []
