@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -28,7 +29,9 @@ ON_A_THREAD = 5_000
 """Votes from which the scoring runs on a thread (about 10 ms of work on the event loop)."""
 
 
+@cache
 def _positions(mask: int, count: int) -> frozenset[int]:
+    """Answer positions from a bitmask (few distinct ones: 2**10 at most per poll shape)."""
     return frozenset(i for i in range(count) if mask >> i & 1)
 
 
