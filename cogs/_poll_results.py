@@ -91,7 +91,7 @@ def _reach(interaction: discord.Interaction, channel_id: int) -> str | None:
 
 
 def _warning(interaction: discord.Interaction, result: Resolution) -> str | None:
-    poll = result.view.poll
+    poll = result.poll
     if result.change not in (Change.RESOLVED, Change.CORRECTED):
         return None
     if poll.channel_id is None:
@@ -136,7 +136,7 @@ class PollResultCommands(_Mixin):
         )
         if result.next_post_at is not None:
             bot.dispatcher.wake_at(result.next_post_at)
-        if result.change is not Change.NONE and not result.view.poll.native:
+        if result.change is not Change.NONE and not result.poll.native:
             bot.poll_messages.changed(guild_id, poll_id)  # shows the poll as it is by then
         text = resolved_reply(result)
         warning = _warning(interaction, result)

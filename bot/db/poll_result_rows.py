@@ -5,24 +5,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, select, update
+from sqlalchemy import ColumnElement, and_, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Poll, PollVote, Post
+from bot.db.models import Device, Launch, Poll, PollVote, Post
+from bot.db.poll_rows import poll_record
 from bot.domain.poll_resolution import OUTCOME_KIND, PollPick
 from bot.domain.poll_rules import poll_subject
+from bot.domain.polls import PollRecord
 from bot.domain.vocabulary import PollState
 
 POLLS, VOTES = Poll.__table__.c, PollVote.__table__.c
 
 
-async def lock(session: AsyncSession, guild_id: int, poll_id: int) -> bool:
-    """Locks the poll until the transaction ends (on SQLite the write transaction holds every
-    row already), so resolutions of one poll happen one after another; whether it exists."""
-    query = select(POLLS.id).where(POLLS.guild_id == guild_id, POLLS.id == poll_id)
+async def locked_poll(session: AsyncSession, guild_id: int, poll_id: int) -> PollRecord | None:
+    """The poll, locked until the transaction ends (on SQLite the write transaction holds every
+    row already), so resolutions of one poll happen one after another."""
+    query = (
+        select(Poll.__table__, Device.name.label("device_name"), Launch.region.label("region"))
+        .outerjoin(Launch, and_(Launch.id == POLLS.launch_id, Launch.guild_id == POLLS.guild_id))
+        .outerjoin(Device, Device.id == Launch.device_id)
+        .where(POLLS.guild_id == guild_id, POLLS.id == poll_id)
+    )
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return (await session.scalar(query)) is not None
+        query = query.with_for_update(of=Poll.__table__)
+    row = (await session.execute(query)).first()
+    return None if row is None else poll_record(row)
 
 
 async def set_outcome(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from bot.domain.errors import InvalidInput
-from bot.domain.polls import PollView, chosen
+from bot.domain.polls import PollRecord, chosen
 from bot.domain.text import name_key
 from bot.domain.vocabulary import PollState
 
@@ -128,11 +128,12 @@ class OutcomeNotice:
 
 @dataclass(frozen=True, slots=True)
 class Resolution:
-    """What ``/poll resolve`` did. ``view`` is the poll as it is now; ``previous`` its outcome
-    before (None for the first); ``notice`` the post planned (None when nothing is posted: no
-    change of outcome, or a poll with no message in a channel)."""
+    """What ``/poll resolve`` did. ``poll`` is the poll as it is now (its message is re-read for
+    its card); ``previous`` its outcome before (None for the first); ``notice`` the post planned
+    (None when nothing is posted: no change of outcome, or a poll with no message in a
+    channel)."""
 
-    view: PollView
+    poll: PollRecord
     change: Change
     previous: int | None
     closed_now: bool

@@ -74,7 +74,7 @@ def answer_mark(poll: PollRecord, answer: int) -> str:
 
 def resolved_reply(result: Resolution) -> str:
     """The editor's private answer to ``/poll resolve``."""
-    poll = result.view.poll
+    poll = result.poll
     now = _answers(chosen(poll.answers, poll.outcome or 0))
     if result.change is Change.NONE:
         return f"Poll #{poll.id} is already resolved as {now} with that evidence; nothing changed."

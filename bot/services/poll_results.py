@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import audit_rows as audit
 from bot.db import poll_result_rows as rows
-from bot.db import poll_rows, post_rows
+from bot.db import post_rows
 from bot.db.engine import begin_write, reading
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.clock import Clock
@@ -35,7 +35,6 @@ from bot.domain.polls import PollRecord, chosen
 from bot.domain.records import Actor, PostPlan
 from bot.domain.text import clean_url
 from bot.domain.vocabulary import PollState
-from bot.services.poll_views import poll_view
 from bot.services.post_planning import CHANNEL
 
 NO_EVIDENCE = "Give the evidence: a link (http:// or https://) to what shows the answer."
@@ -66,14 +65,13 @@ class PollResultService:
             if actor.member is not None:
                 settings = await load_guild_settings(session, guild_id, self._defaults)
                 require_editor(actor.member, settings.editor_role_id, "Resolving polls")
-            if not await rows.lock(session, guild_id, poll_id):
+            before = await rows.locked_poll(session, guild_id, poll_id)
+            if before is None:
                 raise PollNotFound(f"There is no poll #{poll_id} in this server.")
-            before = await poll_rows.poll(session, guild_id, poll_id)
-            assert before is not None  # locked above
             outcome = parse_outcome(before.answers, before.multiple, answer)
             change = _change(before, outcome, url)
             if change is Change.NONE:
-                return Resolution(await poll_view(session, before), change, outcome, False)
+                return Resolution(before, change, outcome, False)
             now = self._clock()
             await rows.set_outcome(
                 session, guild_id, poll_id, outcome=outcome, evidence=url, by=actor.id, now=now
@@ -89,9 +87,8 @@ class PollResultService:
             notice = None
             if change is not Change.EVIDENCE and before.channel_id is not None:
                 notice = await self._plan_post(session, after, before.outcome)
-            view = await poll_view(session, after)
         return Resolution(
-            view, change, before.outcome, closed_now, notice,
+            after, change, before.outcome, closed_now, notice,
             now if notice is not None else None,
         )  # fmt: skip
 
