@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.app import limits
 from bot.app.replies import DEFERS_PRIVATE, DEFERS_PUBLIC, reply
 from bot.domain.errors import DomainError
-from bot.domain.poll_resolution import Change, PollPick, Resolution, outcome_text
+from bot.domain.poll_resolution import Change, PollPick, outcome_text
 from bot.domain.poll_rules import ANSWERS_TEXT_MAX, QUESTION_MAX
 from bot.domain.text import URL_MAX, name_key
 from bot.domain.vocabulary import PollState
@@ -90,18 +90,6 @@ def _reach(interaction: discord.Interaction, channel_id: int) -> str | None:
     return None
 
 
-def _warning(interaction: discord.Interaction, result: Resolution) -> str | None:
-    poll = result.poll
-    if result.change not in (Change.RESOLVED, Change.CORRECTED):
-        return None
-    if poll.channel_id is None:
-        return "The poll has no message in a channel, so no outcome was posted."
-    problem = _reach(interaction, poll.channel_id)
-    if problem is None:
-        return None
-    return f"I can't post the outcome: {problem}. The poll is resolved all the same."
-
-
 if TYPE_CHECKING:
     _Mixin = commands.Cog
 else:
@@ -138,10 +126,9 @@ class PollResultCommands(_Mixin):
             bot.dispatcher.wake_at(result.next_post_at)
         if result.change is not Change.NONE and not result.poll.native:
             bot.poll_messages.changed(guild_id, poll_id)  # shows the poll as it is by then
-        text = resolved_reply(result)
-        warning = _warning(interaction, result)
-        if warning is not None:
-            text += "\n" + warning
+        notice = result.notice
+        problem = _reach(interaction, notice.channel_id) if notice is not None else None
+        text = resolved_reply(result, problem)
         await reply(interaction, text, ephemeral=True, allowed_mentions=NO_PINGS)
 
     @app_commands.command(

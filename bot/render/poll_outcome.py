@@ -72,8 +72,9 @@ def answer_mark(poll: PollRecord, answer: int) -> str:
     return RIGHT_MARK if poll.outcome is not None and poll.outcome >> answer & 1 else ""
 
 
-def resolved_reply(result: Resolution) -> str:
-    """The editor's private answer to ``/poll resolve``."""
+def resolved_reply(result: Resolution, problem: str | None = None) -> str:
+    """The editor's private answer to ``/poll resolve``; ``problem``: why the channel cannot
+    take the outcome post, when that is plain now."""
     poll = result.poll
     now = _answers(chosen(poll.answers, poll.outcome or 0))
     if result.change is Change.NONE:
@@ -82,12 +83,16 @@ def resolved_reply(result: Resolution) -> str:
         return (
             f"Poll #{poll.id} stays resolved as {now}; its evidence is now <{poll.evidence_url}>."
         )
-    closed = " (it was open: it is closed now)" if result.closed_now else ""
-    where = f" in <#{poll.channel_id}>" if poll.channel_id is not None else ""
-    if result.change is Change.CORRECTED:
+    corrected = result.change is Change.CORRECTED
+    post = "correction" if corrected else "outcome"
+    if result.notice is None:
+        where = f" It has no message in a channel, so no {post} is posted."
+    elif problem is not None:
+        where = f" I can't post the {post}: {problem}."
+    else:
+        where = f" The {post} is posted in <#{result.notice.channel_id}>."
+    if corrected:
         before = _answers(chosen(poll.answers, result.previous or 0))
-        return (
-            f"Poll #{poll.id} corrected: {now} (was {before}). The correction is posted{where}, "
-            "and the scores follow."
-        )
-    return f"Poll #{poll.id} resolved: {now}{closed}. The outcome is posted{where}."
+        return f"Poll #{poll.id} corrected: {now} (was {before}).{where} The scores follow."
+    closed = " (it was open: it is closed now)" if result.closed_now else ""
+    return f"Poll #{poll.id} resolved: {now}{closed}.{where}"

@@ -86,7 +86,7 @@ async def test_resolving_posts_the_outcome_and_a_correction_follows_it(
     corrected = await resolve(emu, server, poll_id, "Yes", CORRECTION)
     assert corrected.ephemeral and corrected.content == (
         f"Poll #{poll_id} corrected: **Yes** (was **No**). The correction is posted in "
-        f"{general}, and the scores follow."
+        f"{general}. The scores follow."
     )
     first, second = await until_outcomes(emu, server.general, poll_id, 2)
     assert first.message_reference is not None
@@ -152,9 +152,8 @@ async def test_an_outcome_without_its_poll_message_goes_to_the_channel_else_the_
     await until_stored_message(db_url, hidden_id)
     refused = await resolve(emu, server, hidden_id, "No")
     assert refused.ephemeral and refused.content == (
-        f"Poll #{hidden_id} resolved: **No** (it was open: it is closed now). The outcome is "
-        f"posted in <#{locked.id}>.\nI can't post the outcome: I lack permission to post in "
-        f"<#{locked.id}>. The poll is resolved all the same."
+        f"Poll #{hidden_id} resolved: **No** (it was open: it is closed now). I can't post the "
+        f"outcome: I lack permission to post in <#{locked.id}>."
     )
     assert str((await poll_row(db_url, hidden_id))["state"]) == "resolved"
 

@@ -12,12 +12,12 @@ import discord
 import pytest
 
 from bot.app import limits
-from bot.domain.poll_resolution import OutcomeNotice
+from bot.domain.poll_resolution import Change, OutcomeNotice, Resolution
 from bot.domain.polls import PollRecord, PollView, tally_of
 from bot.domain.records import ClaimRecord
 from bot.domain.vocabulary import ClaimSubject, FeaturePresence, PollState, SourceKind
 from bot.render.poll_card import poll_embed
-from bot.render.poll_outcome import outcome_post, outcome_text
+from bot.render.poll_outcome import outcome_post, outcome_text, resolved_reply
 from tests.render.test_user_text import HOSTILE
 from tests.support.discord_text import live_syntax, visible
 
@@ -89,3 +89,16 @@ def test_a_resolved_card_marks_the_true_answer_and_an_open_one_shows_the_latest_
     assert "\nNo ✅\n" in text and "\nYes\n" in text
     assert "Latest:" not in text
     assert card.colour == discord.Colour.green()
+
+
+def test_the_editor_hears_where_the_outcome_went_or_why_it_cannot() -> None:
+    done = Resolution(replace(POLL, outcome=0b01), Change.RESOLVED, None, False, NOTICE, T0)
+    assert resolved_reply(done) == "Poll #7 resolved: **Yes**. The outcome is posted in <#5>."
+    assert resolved_reply(done, "the poll's channel (<#5>) is gone") == (
+        "Poll #7 resolved: **Yes**. I can't post the outcome: the poll's channel (<#5>) is gone."
+    )
+    unposted = replace(done, change=Change.CORRECTED, previous=0b10, notice=None)
+    assert resolved_reply(unposted) == (
+        "Poll #7 corrected: **Yes** (was **No**). It has no message in a channel, so no "
+        "correction is posted. The scores follow."
+    )
