@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.catalog_import
 	$(if $(PG),$(BIN)/python -m benchmarks.catalog_import --url '$(PG)')
 	$(BIN)/python -m benchmarks.scheduled_posts
+	$(BIN)/python -m benchmarks.poll_votes --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -11,7 +11,10 @@ gateway to the moment it has recorded the bot's acknowledgement (the answer, or 
 votes/s is the votes over the time from the first click to the last acknowledgement. The round
 then waits until the poll's message shows the exact final tally and counts the edits the bot
 sent for it (PATCH requests, 429s included), per 1,000 votes. The emulator's interaction
-deadline is raised to 60 s so a late answer is still timed; the note counts those over 3 s.
+deadline is raised to 60 s so a late answer is still timed; "> 3 s" counts those.
+
+A last row per backend sends the same votes through PollService alone, in this process, all at
+once: the database's share of a vote (the floor under the end-to-end figures).
 """
 
 from __future__ import annotations
@@ -35,6 +38,14 @@ from benchmarks.common import (
     spawn_bot,
     stop_bot,
 )
+from bot.config import builtin_guild_defaults
+from bot.db.engine import create_engine, create_session_factory
+from bot.domain.clock import utc_now
+from bot.domain.inputs import NewLaunch
+from bot.domain.polls import NewPoll
+from bot.domain.records import Actor
+from bot.services.calendar import CalendarService
+from bot.services.polls import PollService
 from tests.e2e.calendar_helpers import button_id, launch_id_of, run
 from tests.e2e.harness import TOKEN, Server, build_server
 from tests.e2e.poll_helpers import edits_of, tally
@@ -171,6 +182,44 @@ async def _design(
     return result
 
 
+async def _timed_vote(polls: PollService, poll_id: int, user: int, into: list[float]) -> None:
+    started = time.perf_counter()
+    await polls.vote(1, poll_id, user, user % 2)
+    into.append((time.perf_counter() - started) * 1000)
+
+
+async def service_floor(backend: str, pg: str | None, votes: int, rounds: int) -> Result:
+    """The same votes through PollService alone (no Discord, no emulator), all at once: what
+    the database part of a vote costs."""
+    result = Result(backend, "PollService alone, all at once")
+    async with scratch_database(backend, pg) as url:
+        engine = create_engine(url)
+        try:
+            sessions = create_session_factory(engine)
+            defaults = builtin_guild_defaults()
+            calendar = CalendarService(sessions, utc_now, defaults)
+            polls = PollService(sessions, utc_now, defaults)
+            editor = Actor(1, "editor")
+            new = NewLaunch(device="Xiaomi 12", brand="Xiaomi", date="31 December 2027")
+            launch = (await calendar.add(1, editor, new)).after
+            assert launch is not None
+            for n in range(rounds + 1):  # the first is a warm-up
+                poll = (await polls.create(1, editor, NewPoll(launch.id))).view.poll
+                latencies: list[float] = []
+
+                started = time.perf_counter()
+                await asyncio.gather(
+                    *(_timed_vote(polls, poll.id, 10 + user, latencies) for user in range(votes))
+                )
+                if n:
+                    result.rates.append(votes / (time.perf_counter() - started))
+                    result.latencies_ms += latencies
+                    result.votes += votes
+        finally:
+            await engine.dispose()
+    return result
+
+
 def print_results(results: list[Result], votes: int, rate: float) -> None:
     header = (
         "backend", "design", "votes", "votes/s", "p50 ms", "p99 ms", "max ms", "> 3 s",
@@ -178,6 +227,16 @@ def print_results(results: list[Result], votes: int, rate: float) -> None:
     )  # fmt: skip
     rows = []
     for r in results:
+        if not r.edits:
+            rows.append(
+                (
+                    r.backend, r.design, f"{r.votes:,}", f"{min(r.rates):,.0f}",
+                    f"{percentile(r.latencies_ms, 50):.0f}",
+                    f"{percentile(r.latencies_ms, 99):.0f}", f"{max(r.latencies_ms):.0f}",
+                    "", "", "", "", "",
+                )
+            )  # fmt: skip
+            continue
         per_thousand = sum(r.edits) / r.votes * 1000
         rows.append(
             (
@@ -214,6 +273,7 @@ def main() -> None:
     results: list[Result] = []
     for backend in args.backend or ["sqlite"]:
         results += asyncio.run(measure(backend, args.pg, args.votes, args.rate, args.rounds))
+        results.append(asyncio.run(service_floor(backend, args.pg, args.votes, args.rounds)))
     print_results(results, args.votes, args.rate)
 
 

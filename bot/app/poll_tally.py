@@ -86,6 +86,7 @@ class PollMessages:
         when Discord refuses, for the caller to retry or give up."""
         key = (view.poll.guild_id, view.poll.id)
         async with self._lock(key):
+            self._last[key] = time.monotonic()
             await self._edit(key, view)
 
     def _lock(self, key: Key) -> asyncio.Lock:
@@ -97,6 +98,9 @@ class PollMessages:
                 await self._wait_turn(key)
             finally:
                 self._waiting.pop(key, None)  # votes from here on ask for the next edit
+            # The next edit's turn counts from now, even while this one waits for the channel's
+            # pace: else every vote meanwhile would find its turn come and start an edit.
+            self._last[key] = time.monotonic()
             try:
                 async with self._lock(key):
                     if key in self._gone:  # found gone while this edit waited its turn
@@ -143,7 +147,6 @@ class PollMessages:
         message = self._client.get_partial_messageable(poll.channel_id).get_partial_message(
             poll.message_id
         )
-        self._last[key] = time.monotonic()
         await message.edit(
             embed=poll_embed(view),
             view=poll_buttons(poll),

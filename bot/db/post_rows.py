@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, case, func, select, union_all, update
+from sqlalchemy import Row, and_, bindparam, case, func, or_, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,26 +27,36 @@ _CLAIMED = (
 
 
 async def plan(
-    session: AsyncSession, guild_id: int, subject: str, posts: Sequence[PostPlan], now: datetime
+    session: AsyncSession,
+    guild_id: int,
+    subject: str,
+    posts: Sequence[PostPlan],
+    now: datetime,
+    moved: tuple[Sequence[str], PostPlan] | None = None,
 ) -> None:
     """Makes ``posts`` the subject's pending posts: others still pending are cancelled, new ones
     inserted, and ones cancelled earlier revived. Two statements; sent posts are never touched,
-    nor change notices (each tells of a change that happened, whatever comes after it)."""
+    nor change notices (each tells of a change that happened, whatever comes after it).
+    ``moved``: other subjects (polls closing with a launch) whose one post of that kind becomes
+    the post given, in the same two statements."""
     keys = [p.key + "|" + p.target for p in posts]
+    own = and_(Post.subject == subject, Post.kind != NOTICE_KIND)
+    if keys:
+        own = and_(own, (Post.key + "|" + Post.target).not_in(keys))
+    if moved is not None:
+        subjects, post = moved
+        others = and_(
+            Post.subject.in_(list(subjects)), Post.kind == post.kind, Post.key != post.key
+        )
+        own = or_(own, others)
     cancel = (
         update(Post)
-        .where(
-            Post.guild_id == guild_id,
-            Post.subject == subject,
-            Post.state == PostState.PENDING,
-            Post.kind != NOTICE_KIND,
-        )
+        .where(Post.guild_id == guild_id, Post.state == PostState.PENDING, own)
         .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
     )
-    if keys:
-        cancel = cancel.where((Post.key + "|" + Post.target).not_in(keys))
     await session.execute(cancel.execution_options(synchronize_session=False))
-    await insert(session, guild_id, subject, posts, now)
+    extra = [] if moved is None else [(other, moved[1]) for other in moved[0]]
+    await _insert(session, guild_id, [(subject, p) for p in posts] + extra, now)
 
 
 async def insert(

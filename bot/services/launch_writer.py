@@ -48,7 +48,7 @@ from bot.domain.vocabulary import (
     Precision,
     SourceKind,
 )
-from bot.services.poll_planning import after_launch_change
+from bot.services.poll_planning import MovedCloses, move_closes
 from bot.services.post_planning import notice_post, replan_launch
 
 CONFLICT = "Someone else changed the same thing at the same moment; please try again."
@@ -333,18 +333,24 @@ class LaunchWriter:
         after = before if unchanged else after
         change = LaunchChange(before, after, settings, tuple(claims), added or adopted)
         if added is not None and row.has_polls:  # its open polls' cards show its claims
-            polls = await open_polls_of(self.session, self.guild_id, row.id)
-            change = replace(change, claim_polls=polls)
+            cards = await open_polls_of(self.session, self.guild_id, row.id)
+            change = replace(change, claim_polls=cards)
         if not change.date_or_status_changed:
             return change
         now = self.clock()  # the notice tells what the change was, so it needs the claims first
+        polls = await self._move_closes(row, after, now)
         next_post = await replan_launch(
-            self.session, before, after, settings, now, notice_post(change, now)
+            self.session, before, after, settings, now, notice_post(change, now), polls
         )
+        return replace(change, next_post_at=next_post, moved_polls=polls.polls if polls else ())
+
+    async def _move_closes(
+        self, row: Launch, after: LaunchRecord | None, now: datetime
+    ) -> MovedCloses | None:
+        """Only a launch that has had a poll looks for polls to move (one statement)."""
         if not row.has_polls:
-            return replace(change, next_post_at=next_post)
-        closes, moved = await after_launch_change(self.session, self.guild_id, row.id, after, now)
-        return replace(change, next_post_at=_earliest(next_post, closes), moved_polls=moved)
+            return None
+        return await move_closes(self.session, self.guild_id, row.id, after, now)
 
     async def remove(self, launch_id: int) -> LaunchChange:
         (row, _, _), before = await self._locked(launch_id)
@@ -353,15 +359,12 @@ class LaunchWriter:
         )
         settings = await self.settings()
         now = self.clock()
-        await replan_launch(self.session, before, None, settings, now)
-        closes, moved = (
-            await after_launch_change(self.session, self.guild_id, row.id, None, now)
-            if row.has_polls
-            else (None, ())
-        )
+        polls = await self._move_closes(row, None, now)
+        closes = await replan_launch(self.session, before, None, settings, now, polls=polls)
         await self.session.delete(row)
         await self.session.flush()
         self._audit("remove", launch_id, before, None)
+        moved = polls.polls if polls else ()
         return LaunchChange(before, None, settings, next_post_at=closes, moved_polls=moved)
 
     async def add_claim(self, launch_id: int, new: NewClaim) -> ClaimAdded:
@@ -408,10 +411,6 @@ class LaunchWriter:
             after=claim_snapshot(record),
         ))  # fmt: skip
         return record
-
-
-def _earliest(*moments: datetime | None) -> datetime | None:
-    return min((m for m in moments if m is not None), default=None)
 
 
 def _created_meanwhile(row: Shared | None) -> Shared:

@@ -1,9 +1,10 @@
 """A poll's close as a scheduled post, planned in the transaction that creates the poll, and
 moved in the launch's own write transaction when a poll closes with its launch and the launch
-moves (or ends, or is removed)."""
+moves (or ends, or is removed): in the statements that re-plan the launch's own posts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,21 +33,27 @@ async def follow_launch(
     return tuple(moved)
 
 
-async def after_launch_change(
-    session: AsyncSession,
-    guild_id: int,
-    launch_id: int,
-    after: LaunchRecord | None,
-    now: datetime,
-) -> tuple[datetime | None, tuple[int, ...]]:
-    """For a launch whose date or status changed (``after`` None: removed): when the moved
-    closes are due, and which polls moved."""
-    when = (
-        followed_close(after.window, after.status, now)
-        if after
-        else followed_close(None, None, now)
-    )
+@dataclass(frozen=True, slots=True)
+class MovedCloses:
+    """Polls whose close moved with their launch, and the close post each now has."""
+
+    polls: tuple[int, ...]
+    post: PostPlan
+
+    @property
+    def subjects(self) -> list[str]:
+        return [poll_subject(poll_id) for poll_id in self.polls]
+
+
+async def move_closes(
+    session: AsyncSession, guild_id: int, launch_id: int, after: LaunchRecord | None, now: datetime
+) -> MovedCloses | None:
+    """For a launch whose date or status changed (``after`` None: removed), moves the close of
+    its open polls that close with it (one statement); their posts are re-planned with the
+    launch's own (``post_planning.replan_launch``), in the same two statements."""
+    window, status = (after.window, after.status) if after is not None else (None, None)
+    when = followed_close(window, status, now)
     if when is None:
-        return None, ()
-    moved = await follow_launch(session, guild_id, launch_id, when, now)
-    return (when if moved else None), moved
+        return None
+    moved = await poll_rows.move_launch_closes(session, guild_id, launch_id, when)
+    return MovedCloses(tuple(moved), close_post(when)) if moved else None

@@ -5,6 +5,7 @@ change notice planned in the same INSERT."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +16,9 @@ from bot.domain.guild_settings import GuildSettingsRecord
 from bot.domain.post_plan import FINISHED, plan_launch_posts
 from bot.domain.records import LaunchChange, LaunchRecord, PostPlan
 from bot.domain.vocabulary import LaunchStatus, Precision
+
+if TYPE_CHECKING:
+    from bot.services.poll_planning import MovedCloses
 
 CHANNEL = "channel"
 """The server's announce channel, as it is set when the post goes out."""
@@ -85,24 +89,28 @@ async def replan_launch(
     settings: GuildSettingsRecord,
     now: datetime,
     notice: PostPlan | None = None,
+    polls: MovedCloses | None = None,
 ) -> datetime | None:
     """Re-plans the posts of the launch ``before`` → ``after`` (None: added / removed), with the
-    change's ``notice`` in the same INSERT; returns when the earliest newly planned post is due.
-    Costs nothing when neither state has posts and there is no notice."""
+    change's ``notice`` and the new closes of the ``polls`` that moved with it in the same
+    statements; returns when the earliest newly planned post is due. Costs nothing when neither
+    state has posts and there is no notice and no poll."""
     launch = after or before
     if launch is None:
         return None
     posts = launch_posts(after, settings, now) if after is not None else []
-    if not posts and not may_have_posts(before) and notice is None:
+    if not posts and not may_have_posts(before) and notice is None and polls is None:
         return None
     if notice is not None:
         posts.append(notice)
     subject = launch_subject(launch.id)
-    if not may_have_posts(before):  # nothing pending to cancel: insert only
+    moved = None if polls is None else (polls.subjects, polls.post)
+    if not may_have_posts(before) and moved is None:  # nothing pending to cancel: insert only
         await post_rows.insert(session, settings.guild_id, subject, posts, now)
     else:
-        await post_rows.plan(session, settings.guild_id, subject, posts, now)
-    return min((p.due_at for p in posts), default=None)
+        await post_rows.plan(session, settings.guild_id, subject, posts, now, moved)
+    due = [p.due_at for p in posts] + ([polls.post.due_at] if polls is not None else [])
+    return min(due, default=None)
 
 
 async def replan_server(

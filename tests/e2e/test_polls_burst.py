@@ -85,3 +85,4 @@ async def test_a_thousand_members_voting_at_once(
     assert 1 <= edits <= 60, f"{edits} edits of the poll's message for {VOTERS} votes"
     bot.process.terminate()
     assert await bot.wait_exit(timeout=20) == 0
+    assert not [line for line in bot.lines if "still running" in line or "Traceback" in line]

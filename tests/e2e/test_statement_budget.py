@@ -164,6 +164,17 @@ async def test_every_command_stays_within_its_database_budget(
         timezone="Asia/Shanghai", source_url="https://weibo.com/huawei/teaser",
     )  # fmt: skip
     await budget.command(WRITE, editor, "launch", "launched", launch=second, date="2022")
+    pixel = await budget.command(
+        WRITE, editor, "launch", "add", device="Pixel 10", brand="Google", date="2027-08-20 10:00"
+    )
+    third = launch_id_of(pixel)
+    poll = await budget.command(WRITE, editor, "poll", "create", launch=third, hidden=True)
+    assert poll.message is not None and poll.embeds, poll.content
+    poll_id = poll.embeds[0]["title"].split("#")[1]
+    await budget.command(  # moves the poll's close with the launch
+        WRITE, editor, "launch", "edit", launch=third, date="2027-08-21 10:00"
+    )
+    await budget.command(WRITE, editor, "poll", "close", poll=poll_id)
     await budget.command(WRITE, member, "subscribe", None, launch=launch)
     await budget.command(WRITE, member, "subscribe", None, brand="Xiaomi")
     await budget.command(WRITE, member, "unsubscribe", None, brand="Xiaomi")
