@@ -52,7 +52,7 @@ from bot.domain.polls import (
 from bot.domain.records import Actor
 from bot.domain.vocabulary import PollState
 from bot.services.poll_planning import close_post, follow_launch
-from bot.services.poll_views import poll_view
+from bot.services.poll_views import poll_view, read_view
 from bot.services.vote_queue import Outcome, Recorded, Refused, VoteQueue
 
 FACTS_KEPT = 4096
@@ -279,7 +279,7 @@ async def _poll(session: AsyncSession, guild_id: int, poll_id: int) -> PollRecor
 
 
 async def _view(session: AsyncSession, guild_id: int, poll_id: int) -> PollView:
-    return await poll_view(session, await _poll(session, guild_id, poll_id))
+    return await read_view(session, guild_id, poll_id)
 
 
 def _snapshot(poll: PollRecord | None) -> dict[str, object] | None:
