@@ -196,3 +196,21 @@ async def test_a_pending_tally_edit_is_made_when_the_bot_stops(
     await click(emu, poll, server.manager, "No")  # its edit waits its turn, about 2 s
     await bot.stop()
     assert tally(poll) == {"Yes": 1, "No": 1}
+
+
+async def test_the_question_and_answers_are_shown_as_typed_and_ping_nobody(
+    emu: Emulator, server: Server, launch_bot: StartBot
+) -> None:
+    await launch_bot(FakeClock(START))
+    launch = await add_launch(emu, server, date="2027-03-10 19:30 Asia/Shanghai")
+    poll = await create_poll(
+        emu, server, launch, question="@everyone **Leica** <@&1234567890> [x](https://e.com)?",
+        answers="# Yes | <@1234567890>",
+    )  # fmt: skip
+    shown = description(poll)
+    assert "\\*\\*Leica\\*\\*" in shown and "\\[x](https://e.com)" in shown
+    assert "@\u200beveryone" in shown and "\\<@&1234567890\\>" in shown
+    assert "\\# Yes" in shown
+    assert poll.pings.users == set() and poll.pings.roles == set() and not poll.pings.everyone
+    voted = await click(emu, poll, server.member, "<@1234567890>")
+    assert voted.content == "You voted **\\<@1234567890\\>**."
