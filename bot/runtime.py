@@ -17,6 +17,8 @@ from bot.services.bot_state import BotStateService
 from bot.services.calendar import CalendarService
 from bot.services.deliveries import DeliveryService
 from bot.services.native_votes import NativeVoteService
+from bot.services.poll_results import PollResultService
+from bot.services.poll_standings import PollStandingService
 from bot.services.polls import PollService
 from bot.services.settings import SettingsService
 from bot.services.subscriptions import PendingNotices, SubscriptionService
@@ -45,6 +47,8 @@ class Runtime:
     subscriptions: SubscriptionService
     polls: PollService
     native_votes: NativeVoteService
+    poll_results: PollResultService
+    poll_standings: PollStandingService
 
     @classmethod
     def create(
@@ -67,6 +71,8 @@ class Runtime:
             subscriptions=SubscriptionService(sessions, clock, notices),
             polls=PollService(sessions, clock, defaults),
             native_votes=NativeVoteService(sessions, clock),
+            poll_results=PollResultService(sessions, clock, defaults),
+            poll_standings=PollStandingService(sessions),
         )
 
     async def require_current_schema(self) -> None:

@@ -27,6 +27,7 @@ from bot.ui.context import (
 )
 from bot.ui.option_checks import check_options
 from bot.ui.poll_buttons import POLL_ITEMS, poll_buttons
+from cogs._poll_results import PollResultCommands
 
 if TYPE_CHECKING:
     from bot.app.launch_bot import LaunchBot
@@ -57,7 +58,9 @@ async def open_poll_autocomplete(
 
 @app_commands.guild_only()
 @app_commands.guild_install()
-class Polls(commands.GroupCog, name="poll", description="Predictions about launches"):
+class Polls(
+    PollResultCommands, commands.GroupCog, name="poll", description="Predictions about launches"
+):
     def __init__(self, bot: LaunchBot) -> None:
         self.bot = bot
         super().__init__()

@@ -127,6 +127,8 @@ class Rumors(commands.GroupCog, name="rumor", description="Claims about launches
             f"(the launch itself is unchanged):\n{claim_line(added.claim)}",
             allowed_mentions=NO_PINGS,
         )
+        for poll_id in added.claim_polls:  # their cards show the launch's latest claims
+            self.bot.poll_messages.changed(guild_id, poll_id)
 
     @app_commands.command(
         name="adopt", description="Make a claimed date the launch's date", extras=DEFERS_PUBLIC

@@ -1,6 +1,7 @@
 """What happens in the server after a launch changes: the dispatcher is woken for the posts the
 change planned (its change notice among them), the messages of polls whose close moved with it
-are refreshed, and the Guild Scheduled Event is mirrored.
+are refreshed (and those of its open polls when it recorded a claim: their cards show its
+claims), and the Guild Scheduled Event is mirrored.
 Failures here never undo the change; the editor is told."""
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class Announcer:
         """Everything here comes from the change itself; only the event mirror touches the
         database again, and only when a Discord event is involved."""
         self._posts_planned(change.next_post_at)
-        for poll_id in change.moved_polls:  # their messages show when they close
+        # their messages show when they close, and the launch's latest claims
+        for poll_id in dict.fromkeys((*change.moved_polls, *change.claim_polls)):
             self._poll_changed(change.settings.guild_id, poll_id)
         guild = interaction.guild
         if guild is None or not change.changed:

@@ -74,7 +74,7 @@ class Dispatcher:
         self._sweep_seconds = sweep_seconds
         self._lease = lease
         self._pacer = pacer or Pacer()
-        self._composers = composers(deliveries, polls)
+        self._composers = composers(deliveries, polls, client)
         self._running = asyncio.Lock()
         self._armed: datetime | None = None
         self._poked = asyncio.Event()

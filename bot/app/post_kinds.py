@@ -11,10 +11,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Protocol
 
+import discord
+
 from bot.domain.admin_note import NOTE_KIND, AdminNote
 from bot.domain.change_notice import NOTICE_KIND, ChangeNotice
 from bot.domain.digest import day_of_key, digest_on
 from bot.domain.errors import PollNotFound
+from bot.domain.poll_resolution import OUTCOME_KIND
 from bot.domain.poll_rules import CLOSE_KIND, poll_of_subject
 from bot.domain.post_plan import PostKind
 from bot.domain.records import ClaimedPost
@@ -193,7 +196,9 @@ class PollCloses:
 
 
 def composers(
-    deliveries: DeliveryService, polls: tuple[PollService, PollMessages] | None = None
+    deliveries: DeliveryService,
+    polls: tuple[PollService, PollMessages] | None = None,
+    client: discord.Client | None = None,
 ) -> dict[str, Composer]:
     launch_posts = LaunchPosts(deliveries)
     found: dict[str, Composer] = {
@@ -205,4 +210,8 @@ def composers(
     }
     if polls is not None:
         found[CLOSE_KIND] = PollCloses(*polls)
+    if client is not None:
+        from bot.app.poll_outcome_posts import PollOutcomes  # it uses Send and Drop from here
+
+        found[OUTCOME_KIND] = PollOutcomes(client)
     return found

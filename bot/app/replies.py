@@ -53,17 +53,21 @@ def arm_auto_defer(interaction: discord.Interaction, in_flight: InFlight) -> Non
 
 
 def defer_if_slow(
-    interaction: discord.Interaction, in_flight: InFlight, *, ephemeral: bool
+    interaction: discord.Interaction,
+    in_flight: InFlight,
+    *,
+    ephemeral: bool,
+    after: float = AUTO_DEFER_SECONDS,
 ) -> None:
     """From the interaction's own task (a command's, or a button's that writes): defers it if it
-    has not answered once it is ``AUTO_DEFER_SECONDS`` old; answer it with ``reply``. Discord
-    counts its 3 s from the interaction's creation, so one that reached the bot late (a busy
-    moment) is deferred sooner, but never sooner than ``AUTO_DEFER_FLOOR`` after it starts."""
+    has not answered once it is ``after`` seconds old; answer it with ``reply``. Discord counts
+    its 3 s from the interaction's creation, so one that reached the bot late (a busy moment) is
+    deferred sooner, but never sooner than ``AUTO_DEFER_FLOOR`` after it starts."""
     task = asyncio.current_task()
     if task is None:
         return
     age = (discord.utils.utcnow() - interaction.created_at).total_seconds()
-    delay = max(AUTO_DEFER_FLOOR, AUTO_DEFER_SECONDS - max(0.0, age))
+    delay = max(AUTO_DEFER_FLOOR, after - max(0.0, age))
 
     def fire() -> None:
         if not interaction.response.is_done():

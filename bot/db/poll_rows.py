@@ -62,7 +62,8 @@ def poll_record(row: Row[Any]) -> PollRecord:
         closes_with_launch=row.closes_with_launch, state=PollState(row.state),
         channel_id=row.channel_id, message_id=row.message_id, created_by=row.created_by,
         created_at=row.created_at, closed_at=row.closed_at, outcome=row.outcome,
-        evidence_url=row.evidence_url, native=row.native,
+        evidence_url=row.evidence_url, native=row.native, resolved_by=row.resolved_by,
+        resolved_at=row.resolved_at,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.domain.errors import InvalidInput
 from bot.domain.poll_rules import CONFIDENCE_STEPS
+from bot.domain.records import ClaimRecord
 from bot.domain.vocabulary import PollState
 
 BAR_WIDTH = 12
@@ -53,6 +54,8 @@ class PollRecord:
     outcome: int | None = None
     evidence_url: str | None = None
     native: bool = False
+    resolved_by: int | None = None
+    resolved_at: datetime | None = None
 
     @property
     def facts(self) -> PollFacts:
@@ -167,6 +170,8 @@ class PollView:
 
     poll: PollRecord
     tally: Tally
+    news: tuple[ClaimRecord, ...] = ()
+    """The launch's standing claims, newest first (an open poll's card shows them)."""
 
     @property
     def results_shown(self) -> bool:

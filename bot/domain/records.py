@@ -118,6 +118,8 @@ class LaunchChange:
     """When the earliest post this change planned is due (so the dispatcher can wake then)."""
     moved_polls: tuple[int, ...] = ()
     """Open polls that close with the launch whose close this change moved."""
+    claim_polls: tuple[int, ...] = ()
+    """The launch's open polls when this change recorded a claim (their cards show claims)."""
 
     @property
     def changed(self) -> bool:
@@ -146,6 +148,8 @@ class LaunchChange:
 class ClaimAdded:
     launch: LaunchRecord
     claim: ClaimRecord
+    claim_polls: tuple[int, ...] = ()
+    """The launch's open polls (their cards show its claims)."""
 
 
 CARD_POLLS = 5

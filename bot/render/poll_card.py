@@ -12,10 +12,13 @@ from bot.app import limits
 from bot.domain.poll_rules import CONFIDENCE_STEPS
 from bot.domain.polls import PollRecord, PollView, Tally, Vote, bar
 from bot.domain.vocabulary import PollState
+from bot.render.poll_news import news_lines
+from bot.render.poll_outcome import answer_mark, resolution_lines
 from bot.render.user_text import escape_user_text, user_text
 
 OPEN_COLOUR = discord.Colour.blurple()
 CLOSED_COLOUR = discord.Colour.dark_grey()
+RESOLVED_COLOUR = discord.Colour.green()
 HIDDEN = "Results hidden until the poll closes"
 
 
@@ -26,7 +29,8 @@ def poll_embed(view: PollView) -> discord.Embed:
         if poll.launch_title is not None
         else "About a launch since removed from the calendar"
     )
-    lines = [f"**{escape_user_text(poll.question)}**", about, _when(poll), ""]
+    lines = [f"**{escape_user_text(poll.question)}**", about, _when(poll)]
+    lines += [*resolution_lines(poll), ""]
     if view.results_shown:
         lines += _results(poll, view.tally)
     else:
@@ -38,10 +42,12 @@ def poll_embed(view: PollView) -> discord.Embed:
         ways.append("say how sure you are when you vote")
     if ways and poll.is_open:
         lines += ["", "You may " + " and ".join(ways) + "."]
+    if poll.is_open:
+        lines += news_lines(view.news)
     return discord.Embed(
         title=f"📊 Poll #{poll.id}",
         description=limits.clip("\n".join(lines), limits.EMBED_DESCRIPTION),
-        colour=OPEN_COLOUR if poll.is_open else CLOSED_COLOUR,
+        colour=OPEN_COLOUR if poll.is_open else RESOLVED_COLOUR if poll.outcome else CLOSED_COLOUR,
     ).set_footer(text=f"{_votes(view.tally.voters)} · votes can change until the poll closes")
 
 
@@ -59,7 +65,7 @@ def _results(poll: PollRecord, tally: Tally) -> list[str]:
     lines = []
     for i, answer in enumerate(poll.answers):
         share = tally.share(i)
-        lines.append(f"{user_text(answer, 120)}")
+        lines.append(f"{user_text(answer, 120)}{answer_mark(poll, i)}")
         lines.append(f"`{bar(share)}` {round(share * 100)} % · {_votes(tally.counts[i])}")
     return lines
 

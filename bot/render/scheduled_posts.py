@@ -29,6 +29,8 @@ class OutgoingPost:
     allowed_mentions: discord.AllowedMentions
     view: discord.ui.View | None = None
     """Buttons under the post (DynamicItems only: nothing is kept for them after sending)."""
+    reply_to: int | None = None
+    """A message in the same channel the post answers; a plain post if it is gone by then."""
 
 
 def launch_post(

@@ -19,6 +19,7 @@ from bot.db import launch_queries as q
 from bot.db.launch_queries import Shared
 from bot.db.launch_rows import LaunchRow, aliases_of, claim_record, launch_record
 from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch
+from bot.db.poll_news_rows import open_polls_of
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.claim_fields import claim_fields
 from bot.domain.clock import Clock
@@ -331,6 +332,9 @@ class LaunchWriter:
             self._audit(action, row.id, before, after)
         after = before if unchanged else after
         change = LaunchChange(before, after, settings, tuple(claims), added or adopted)
+        if added is not None and row.has_polls:  # its open polls' cards show its claims
+            cards = await open_polls_of(self.session, self.guild_id, row.id)
+            change = replace(change, claim_polls=cards)
         if not change.date_or_status_changed:
             return change
         now = self.clock()  # the notice tells what the change was, so it needs the claims first
@@ -343,7 +347,7 @@ class LaunchWriter:
     async def _move_closes(
         self, row: Launch, after: LaunchRecord | None, now: datetime
     ) -> MovedCloses | None:
-        """Only a launch that has had a poll closing with it looks for polls (one statement)."""
+        """Only a launch that has had a poll looks for polls to move (one statement)."""
         if not row.has_polls:
             return None
         return await move_closes(self.session, self.guild_id, row.id, after, now)
@@ -366,7 +370,10 @@ class LaunchWriter:
     async def add_claim(self, launch_id: int, new: NewClaim) -> ClaimAdded:
         (row, _, _), launch = await self._locked(launch_id)
         claims = await self.claims(launch_id)
-        return ClaimAdded(launch, await self._add_claim(row, claims, new))
+        added = await self._add_claim(row, claims, new)
+        if not row.has_polls:
+            return ClaimAdded(launch, added)
+        return ClaimAdded(launch, added, await open_polls_of(self.session, self.guild_id, row.id))
 
     async def _add_claim(
         self, launch: Launch, claims: list[ClaimRecord], new: NewClaim

@@ -20,6 +20,7 @@ from bot.db import launch_queries as q
 from bot.db import poll_rows, post_rows
 from bot.db.engine import begin_write, each_alone, reading
 from bot.db.launch_rows import launch_record
+from bot.db.poll_news_rows import standing_claims
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.clock import Clock
 from bot.domain.errors import LaunchNotFound, PollClosed, PollNotFound
@@ -52,6 +53,7 @@ from bot.domain.polls import (
 from bot.domain.records import Actor
 from bot.domain.vocabulary import PollState
 from bot.services.poll_planning import close_post, follow_launch
+from bot.services.poll_views import poll_view, read_view
 from bot.services.vote_queue import Outcome, Recorded, Refused, VoteQueue
 
 FACTS_KEPT = 4096
@@ -89,8 +91,7 @@ class PollService:
             if found is None:
                 raise LaunchNotFound(f"There is no launch #{new.launch_id} in this server.")
             launch = launch_record(*found)
-            if new.closes is None:
-                found[0].has_polls = True  # its changes move the poll's close from now on
+            found[0].has_polls = True  # its changes may move the poll's close from now on
             now = self._clock()
             question = (
                 clean_question(new.question)
@@ -126,8 +127,9 @@ class PollService:
                 native=new.native,
             )  # fmt: skip
             self._audit(session, guild_id, actor, poll_id, "create", None, record)
+            news = await standing_claims(session, guild_id, launch.id)
         self._remember(record.facts)
-        return PollCreated(PollView(record, tally_of(len(answers), [])), closes_at)
+        return PollCreated(PollView(record, tally_of(len(answers), []), news), closes_at)
 
     async def set_message(
         self, guild_id: int, poll_id: int, channel_id: int, message_id: int
@@ -259,8 +261,7 @@ class PollService:
             after = replace(record, state=PollState.CLOSED, closed_at=now)
             self._audit(session, guild_id, actor, poll_id, "close", record, after)
             record = after
-        tally = await poll_rows.tally(session, guild_id, poll_id, len(record.answers))
-        return CloseResult(PollView(record, tally), closed_now)
+        return CloseResult(await poll_view(session, record), closed_now)
 
     def _audit(
         self,
@@ -286,8 +287,7 @@ async def _poll(session: AsyncSession, guild_id: int, poll_id: int) -> PollRecor
 
 
 async def _view(session: AsyncSession, guild_id: int, poll_id: int) -> PollView:
-    record = await _poll(session, guild_id, poll_id)
-    return PollView(record, await poll_rows.tally(session, guild_id, poll_id, len(record.answers)))
+    return await read_view(session, guild_id, poll_id)
 
 
 def _snapshot(poll: PollRecord | None) -> dict[str, object] | None:

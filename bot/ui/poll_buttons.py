@@ -24,6 +24,10 @@ from bot.ui.context import MAX_ROW_ID, NO_PINGS, bot_of
 from bot.ui.safe import guarded
 
 ELSEWHERE = "This poll belongs to another server."
+DEFER_VOTE_AFTER = 2.0
+"""A vote is one cheap statement, slow only behind another writer's lock: it is deferred later
+than a command (a deferral is one more request, and when a burst of clicks keeps the bot busy,
+deferring every vote that crossed one second would double the work and slow them all)."""
 _IDS = r"(?P<guild>[0-9]{1,20}):(?P<poll>[0-9]{1,10})"
 
 
@@ -78,7 +82,7 @@ class AnswerButton(
                 allowed_mentions=NO_PINGS,
             )  # fmt: skip
             return
-        defer_if_slow(interaction, bot.in_flight, ephemeral=True)
+        defer_if_slow(interaction, bot.in_flight, ephemeral=True, after=DEFER_VOTE_AFTER)
         vote = await polls.vote(self.guild_id, poll_id, interaction.user.id, self.answer)
         await reply(interaction, vote_reply(vote), ephemeral=True, allowed_mentions=NO_PINGS)
         bot.poll_messages.changed(self.guild_id, poll_id)
@@ -119,7 +123,7 @@ class HowSureSelect(
         if not (picked.isascii() and picked.isdigit() and len(picked) <= 3):
             raise InvalidInput("Pick how sure you are from the list.")
         bot = bot_of(interaction)
-        defer_if_slow(interaction, bot.in_flight, ephemeral=True)
+        defer_if_slow(interaction, bot.in_flight, ephemeral=True, after=DEFER_VOTE_AFTER)
         vote = await bot.runtime.polls.vote(
             self.guild_id, poll_id, interaction.user.id, self.answer, int(picked)
         )
