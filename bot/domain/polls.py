@@ -9,11 +9,14 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from bot.domain.errors import InvalidInput
 from bot.domain.poll_rules import CONFIDENCE_STEPS
-from bot.domain.records import ClaimRecord
 from bot.domain.vocabulary import PollState
+
+if TYPE_CHECKING:  # records.py imports this module for a launch card's polls
+    from bot.domain.records import ClaimRecord
 
 BAR_WIDTH = 12
 
