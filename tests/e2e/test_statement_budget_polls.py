@@ -47,7 +47,7 @@ async def test_resolving_and_scores_stay_within_the_budget(
         ("poll", {"poll": "launch"}),
         ("answer", {"poll": poll, "answer": ""}),
     ):
-        async with budget._alone():
+        async with budget.alone():
             handle = await emu.invoke_autocomplete(
                 server.guild, member, "poll", subcommand="resolve", focused=focused,
                 options=options,
