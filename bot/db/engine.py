@@ -96,7 +96,7 @@ def create_engine(url: str, *, echo: bool = False, create: bool = True) -> Async
 
 def _guard(engine: AsyncEngine, file: SqliteFile) -> None:
     event.listen(engine.sync_engine, "do_connect", file.before_connect)
-    event.listen(engine.sync_engine, "connect", lambda _conn, _record: file.connected())
+    event.listen(engine.sync_engine, "connect", file.connected)
     event.listen(engine.sync_engine, "begin", lambda _connection: file.verify())
 
 
