@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.app.dm_channels import DmChannels
 from bot.app.in_flight import InFlight
 from bot.app.pacing import Pacer
 from bot.app.post_kinds import Drop, composers
@@ -66,6 +67,7 @@ class Dispatcher:
         self._sweep_seconds = sweep_seconds
         self._lease = lease
         self._pacer = Pacer()
+        self._dm_channels = DmChannels(client, self._pacer)
         self._composers = composers(deliveries)
         self._running = asyncio.Lock()
         self._armed: datetime | None = None
@@ -208,8 +210,7 @@ class Dispatcher:
     async def _dm_channel(self, user_id: int | None) -> int:
         if user_id is None:
             raise ValueError("a post to send has a channel or a user")
-        channel = await self._client.create_dm(discord.Object(user_id))
-        return channel.id
+        return await self._dm_channels.channel_id(user_id)
 
     async def _failed(self, post: ClaimedPost, status: int | None, code: int | None) -> None:
         outcome = after_failure(status, code, post.attempts, self._clock(), post.expires_at)

@@ -62,3 +62,7 @@ class Pacer:
             pace = self._channels[channel_id] = Pace(*CHANNEL_SENDS)
         await pace.slot()
         await self._global.slot()
+
+    async def request(self) -> None:
+        """A request that sends no message (opening a DM channel): the bot's pace alone."""
+        await self._global.slot()
