@@ -4,6 +4,7 @@ post_seeding.py), a design started against the emulator, and what reached it whe
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -147,7 +148,20 @@ def _wave(posts: list[Arrival], ids: list[int], due_at: datetime, limited: list[
         ),
         limited_routes=", ".join(
             f"{route} {n}" for route, n in Counter(f"{r.method} {r.route}" for r in limited).items()
-        ),
+        )
+        + _when(limited, posts),
         more_than_once=sum(1 for n in counts.values() if n > 1),
         missing=len(wanted - set(counts)),
+    )
+
+
+def _when(limited: list[Any], posts: list[Arrival]) -> str:
+    """Seconds after the first post of the run at which 429s were answered, to the tenth: a
+    stall on a loaded machine shows as several in one moment."""
+    if not limited or not posts:
+        return ""
+    first = min(a.at for a in posts).timestamp() - (time.time() - time.monotonic())
+    moments = Counter(round(r.time - first, 1) for r in limited)
+    return "; at " + ", ".join(
+        f"{t:g} s" + (f" x{n}" if n > 1 else "") for t, n in sorted(moments.items())
     )

@@ -3,7 +3,7 @@ seconds whatever happens (the dispatcher's look at the earliest due post).
 
 Through a session the same statement costs four trips to aiosqlite's thread (cursor, execute,
 fetch, close) and a fifth to end the transaction; on PostgreSQL a BEGIN and a ROLLBACK around it.
-That is about 1.3 ms where the statement itself takes 0.01 ms. Here SQLAlchemy compiles the
+That took 0.7 to 1.4 ms where the statement itself takes 0.01 ms (docs/benchmarks.md). Here SQLAlchemy compiles the
 statement once per dialect and its parameters and results go through the columns' own types, so
 it reads exactly what the ORM would; the driver then executes and fetches in one step, outside
 any transaction, so the read sees every commit, this process's or another's. On SQLite the file
