@@ -4,7 +4,9 @@ once (another process's included), and a vanished SQLite file refused as by any 
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import post_rows
 from bot.db.engine import create_engine, create_session_factory
+from bot.db.loop_read import loop_reader
 from bot.db.models import Post
 from bot.domain.errors import StorageUnavailable
 from bot.domain.records import PostPlan
@@ -93,3 +96,28 @@ async def test_the_look_refuses_a_sqlite_file_that_was_deleted(
     finally:
         await engine.dispose()
     assert not path.exists()
+
+
+async def test_a_busy_sqlite_file_is_read_through_the_driver_which_waits_off_the_loop(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    path = tmp_path / "launchbot.db"
+    engine = create_engine(databases.sqlite_copy(sqlite_template, path))
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        await _insert(engine, 1, _plan("a", NOW))
+        reader = loop_reader(engine)
+        assert reader is not None
+        assert reader.row("PRAGMA busy_timeout", []) == (0,)  # on the loop's thread: never waits
+        await engine.dispose()  # its connections closed: the holder's lock is to be had
+        # A connection in exclusive locking mode keeps every other one out once it has written.
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN IMMEDIATE")
+        holder.execute("UPDATE posts SET attempts = 0")
+        holder.execute("COMMIT")
+        assert reader.row("SELECT count(*) FROM posts", []) is None
+        asyncio.get_running_loop().call_later(0.5, holder.close)
+        assert await post_rows.look_at_earliest_due(engine) == NOW  # the driver waited for it
+    finally:
+        holder.close()
+        await engine.dispose()
