@@ -128,8 +128,9 @@ async def _measure(call: Callable[[], Awaitable[Any]], samples: int) -> list[flo
 
 async def query_times(url: str, samples: int) -> dict[str, list[float]]:
     """Milliseconds per call of the dispatcher's questions: the look at the earliest due post
-    as the dispatcher makes it (one trip to the driver), as it was made before (a read session),
-    and its statement alone on the bare driver; and a claim that finds nothing due."""
+    as the dispatcher makes it (``bot.db.one_trip``: on SQLite on the loop's thread, on
+    PostgreSQL one round trip), as it was made before (a read session), and its statement alone
+    on the bare driver; and a claim that finds nothing due."""
     engine = create_engine(url)
     sessions = create_session_factory(engine)
     service = DeliveryService(sessions, lambda: datetime.now(UTC), builtin_guild_defaults())
@@ -146,8 +147,8 @@ async def query_times(url: str, samples: int) -> dict[str, list[float]]:
     try:
         for _ in range(2):  # alternately, so a burst of load elsewhere touches both alike
             for name, call in (
-                ("earliest due: one trip (the dispatcher, now)", service.earliest_due),
-                ("earliest due after a moment: one trip", lambda: service.earliest_due(now)),
+                ("earliest due: the dispatcher's look (now)", service.earliest_due),
+                ("earliest due after a moment: the look (now)", lambda: service.earliest_due(now)),
                 ("earliest due: read session (before)", through_a_session),
             ):
                 found.setdefault(name, []).extend(await _measure(call, samples // 2))
