@@ -195,8 +195,8 @@ class Dispatcher:
             return
         try:
             channel_id = composed.channel_id or await self._dm_channel(composed.user_id)
-            await self._pacer.slot(channel_id)
-            message_id = await send_post(self._client, channel_id, post.id, composed.out)
+            async with self._pacer.sending(channel_id):
+                message_id = await send_post(self._client, channel_id, post.id, composed.out)
         except discord.HTTPException as error:
             await self._failed(post, error.status, error.code)
             return

@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 CHANNEL_SENDS = (5, 5.0)
 """About five messages per five seconds in one channel."""
@@ -15,6 +17,12 @@ GLOBAL_REQUESTS = (46, 1.0)
 """Under the bot's 50 requests per second (answers to interactions do not count against it),
 leaving four a second for the bot's other requests (event mirrors, change notices) and for
 jitter on the way."""
+
+
+IN_FLIGHT = 4
+"""Requests on their way at once: at 46 a second each has 87 ms before a fifth would wait,
+where the emulator and Discord answer in a few; and after a global 429, the few released
+together stay within the four a second the pace leaves spare."""
 
 
 class Pace:
@@ -48,21 +56,33 @@ class Pace:
 
 
 class Pacer:
-    """One pace per channel (forgotten once idle) under one for the whole bot."""
+    """One pace per channel (forgotten once idle) under one for the whole bot, and at most
+    ``IN_FLIGHT`` requests on their way at once: after a global 429 discord.py holds every
+    request until the limit resets, then lets them all go together; more than a few of them at
+    the start of Discord's next second would meet the next 429, and so on, second after second."""
 
     def __init__(self) -> None:
         self._global = Pace(*GLOBAL_REQUESTS, evenly=True)
         self._channels: dict[int, Pace] = {}
+        self._in_flight = asyncio.Semaphore(IN_FLIGHT)
 
-    async def slot(self, channel_id: int) -> None:
+    @asynccontextmanager
+    async def sending(self, channel_id: int) -> AsyncIterator[None]:
+        """A message to ``channel_id``: waits for its slot, and holds one of the requests in
+        flight until the body of the ``async with`` is done."""
         pace = self._channels.get(channel_id)
         if pace is None:
             if len(self._channels) > 1000:
                 self._channels = {k: v for k, v in self._channels.items() if not v.idle()}
             pace = self._channels[channel_id] = Pace(*CHANNEL_SENDS)
         await pace.slot()
-        await self._global.slot()
+        async with self._in_flight:
+            await self._global.slot()
+            yield
 
-    async def request(self) -> None:
+    @asynccontextmanager
+    async def request(self) -> AsyncIterator[None]:
         """A request that sends no message (opening a DM channel): the bot's pace alone."""
-        await self._global.slot()
+        async with self._in_flight:
+            await self._global.slot()
+            yield
