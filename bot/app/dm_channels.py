@@ -27,8 +27,8 @@ class DmChannels:
         if known is not None:
             self._ids.move_to_end(user_id)
             return known
-        async with self._pacer.request():
-            channel = await self._client.create_dm(discord.Object(user_id))
+        await self._pacer.request()
+        channel = await self._client.create_dm(discord.Object(user_id))
         self._ids[user_id] = channel.id
         if len(self._ids) > self._remembered:
             self._ids.popitem(last=False)

@@ -1,50 +1,34 @@
-"""The pacer holds the bot to a few requests on their way at once, whatever the channels: a
-request that discord.py keeps waiting (after a global 429) holds back the next ones in the
-pacer, instead of letting them pile up behind discord.py's lock and go out together."""
+"""The pacer waits while discord.py waits out a global 429: requests it let through then would
+pile up behind discord.py's lock and go out together when the limit resets."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
-from bot.app.pacing import IN_FLIGHT, Pacer
+from bot.app.pacing import Pacer
 
 
-async def test_no_more_than_a_few_requests_are_on_their_way_at_once() -> None:
-    pacer = Pacer()
-    inside: list[int] = []
-    changed = asyncio.Event()
-    release = [asyncio.Event() for _ in range(IN_FLIGHT + 2)]
+async def test_no_slot_is_given_while_a_global_rate_limit_is_waited_out() -> None:
+    clear = asyncio.Event()
+    clear.set()
+    pacer = Pacer(lambda: clear)
+    await asyncio.wait_for(pacer.slot(channel_id=1), 15)
 
-    async def send(n: int) -> None:
-        # the last is a DM channel's opening, which counts as well
-        held = pacer.request() if n == IN_FLIGHT + 1 else pacer.sending(channel_id=n)
-        async with held:
-            inside.append(n)
-            changed.set()
-            await release[n].wait()
-            inside.remove(n)
-            changed.set()
-
-    async def until(condition: Callable[[], bool]) -> None:
-        async with asyncio.timeout(15):
-            while not condition():
-                changed.clear()
-                await changed.wait()
-
-    tasks = [asyncio.create_task(send(n)) for n in range(IN_FLIGHT + 2)]
+    clear.clear()  # discord.py met a global 429
+    waiting = [
+        asyncio.create_task(pacer.slot(channel_id=2)),
+        asyncio.create_task(pacer.request()),  # a DM channel's opening waits as well
+    ]
     try:
-        await until(lambda: len(inside) == IN_FLIGHT)
-        await asyncio.sleep(0.3)  # the pace would have let the others in by now
-        assert sorted(inside) == list(range(IN_FLIGHT))
-        release[0].set()
-        await until(lambda: 0 not in inside and len(inside) == IN_FLIGHT)
-        await asyncio.sleep(0.3)
-        assert len(inside) == IN_FLIGHT
-        for event in release:
-            event.set()
-        await asyncio.wait_for(asyncio.gather(*tasks), 15)
-        assert inside == []
+        await asyncio.sleep(0.3)  # the pace alone would have given both slots by now
+        assert not any(task.done() for task in waiting)
+        clear.set()
+        await asyncio.wait_for(asyncio.gather(*waiting), 15)
     finally:
-        for task in tasks:
+        for task in waiting:
             task.cancel()
+
+
+async def test_without_discord_s_flag_the_pace_alone_decides() -> None:
+    pacer = Pacer()
+    await asyncio.wait_for(asyncio.gather(pacer.slot(channel_id=1), pacer.request()), 15)
