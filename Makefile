@@ -46,7 +46,7 @@ bench: $(VENV)/.installed-test
 	$(if $(PG),$(BIN)/python -m benchmarks.memory --launches $(LAUNCHES) --backend postgresql --pg '$(PG)')
 	$(BIN)/python -m benchmarks.catalog_import
 	$(if $(PG),$(BIN)/python -m benchmarks.catalog_import --url '$(PG)')
-	$(BIN)/python -m benchmarks.scheduled_posts
+	$(BIN)/python -m benchmarks.scheduled_posts --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
 	$(BIN)/python -m benchmarks.poll_votes --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
 
 clean:

@@ -23,8 +23,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.app.dm_channels import DmChannels
 from bot.app.in_flight import InFlight
-from bot.app.pacing import Pacer
+from bot.app.pacing import Pacer, discord_global_wait
 from bot.app.post_kinds import Drop, Edit, Send, composers
 from bot.app.post_sender import send_post
 from bot.domain.admin_note import PostFailure, worth_a_note
@@ -73,7 +74,8 @@ class Dispatcher:
         self._in_flight = in_flight
         self._sweep_seconds = sweep_seconds
         self._lease = lease
-        self._pacer = pacer or Pacer()
+        self._pacer = pacer or Pacer(lambda: discord_global_wait(client))
+        self._dm_channels = DmChannels(client, self._pacer)
         self._composers = composers(deliveries, polls, client)
         self._running = asyncio.Lock()
         self._armed: datetime | None = None
@@ -220,8 +222,7 @@ class Dispatcher:
     async def _dm_channel(self, user_id: int | None) -> int:
         if user_id is None:
             raise ValueError("a post to send has a channel or a user")
-        channel = await self._client.create_dm(discord.Object(user_id))
-        return channel.id
+        return await self._dm_channels.channel_id(user_id)
 
     async def _failed(
         self, post: ClaimedPost, sent: Send | Edit, status: int | None, code: int | None

@@ -22,7 +22,7 @@ from bot.app.dispatcher import Dispatcher
 from bot.app.dm_notices import after_interaction
 from bot.app.in_flight import InFlight
 from bot.app.native_polls import NativePolls
-from bot.app.pacing import Pacer
+from bot.app.pacing import Pacer, discord_global_wait
 from bot.app.plan_checks import PlanChecks
 from bot.app.poll_tally import PollMessages
 from bot.app.replies import arm_auto_defer
@@ -126,7 +126,7 @@ class LaunchBot(commands.Bot):
         self.in_flight = InFlight()
         self.became_ready = asyncio.Event()
         self.synced = False
-        pacer = Pacer()  # one pace per channel for posts and edits alike
+        pacer = Pacer(lambda: discord_global_wait(self))  # for posts and edits alike
         self.poll_messages = PollMessages(
             self, runtime.polls, pacer, self.in_flight, interval=settings.polls_tally_seconds
         )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db.loop_read import attach
 from bot.db.sqlite_file import SqliteFile, sqlite_path
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -108,8 +109,9 @@ def create_engine(url: str, *, echo: bool = False, create: bool = True) -> Async
 
 
 def _guard(engine: AsyncEngine, file: SqliteFile) -> None:
+    attach(engine, file)
     event.listen(engine.sync_engine, "do_connect", file.before_connect)
-    event.listen(engine.sync_engine, "connect", lambda _conn, _record: file.connected())
+    event.listen(engine.sync_engine, "connect", file.connected)
     event.listen(engine.sync_engine, "begin", lambda _connection: file.verify())
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     Row,
+    Select,
     String,
     and_,
     bindparam,
@@ -21,9 +23,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.db.models import Device, Launch, Post
+from bot.db.one_trip import OneTripRead
+from bot.db.types import UTCDateTime
 from bot.domain.admin_note import CAUSE, NOTE_KIND, NOTE_SUBJECT, TOLD, cause_prefix
 from bot.domain.change_notice import NOTICE_KIND
 from bot.domain.dates import LONGEST_WINDOW, DateWindow
@@ -194,12 +198,35 @@ async def cancel_subject(session: AsyncSession, guild_id: int, subject: str, now
 async def earliest_due(session: AsyncSession, after: datetime | None = None) -> datetime | None:
     """When the next post is due, or a lease runs out (only later than ``after``, if given); one
     look at each partial index."""
+    return _earliest((await session.execute(_earliest_statement(after))).one())
+
+
+async def look_at_earliest_due(
+    engine: AsyncEngine, after: datetime | None = None
+) -> datetime | None:
+    """``earliest_due`` outside any session, in one trip to the driver (``bot.db.one_trip``): the
+    dispatcher's look every few seconds, at every server's posts."""
+    if after is None:
+        return _earliest(await _look(False).row(engine))
+    return _earliest(await _look(True).row(engine, after=after))
+
+
+@cache
+def _look(after: bool) -> OneTripRead:
+    later_than = bindparam("after", type_=UTCDateTime) if after else None
+    return OneTripRead(_earliest_statement(later_than))
+
+
+def _earliest_statement(after: Any) -> Select[datetime | None, datetime | None]:
     pending = select(func.min(Post.due_at)).where(Post.state == PostState.PENDING)
     leased = select(func.min(Post.lease_until)).where(Post.state == PostState.SENDING)
     if after is not None:
         pending = pending.where(Post.due_at > after)
         leased = leased.where(Post.lease_until > after)
-    row = (await session.execute(select(pending.scalar_subquery(), leased.scalar_subquery()))).one()
+    return select(pending.scalar_subquery(), leased.scalar_subquery())
+
+
+def _earliest(row: Sequence[datetime | None]) -> datetime | None:
     times = [t for t in row if t is not None]
     return min(times) if times else None
 

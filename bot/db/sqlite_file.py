@@ -20,6 +20,8 @@ from sqlalchemy.engine import make_url
 from bot.domain.errors import StorageUnavailable
 
 log = logging.getLogger("launchbot.db")
+_FILE = "launchbot_sqlite_file"
+"""Key of a pooled connection's ``info`` naming the file it has open."""
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -47,9 +49,11 @@ class SqliteFile:
             cargs[:1] = [f"file:{pathname2url(str(self.path))}?mode=rw"]
             cparams["uri"] = True
 
-    def connected(self) -> None:
+    def connected(self, _connection: Any, record: Any) -> None:
+        """``connect``: remembers the file, and tells the connection (see ``checked_file``)."""
         if self.identity is None:
             self.identity = self._identity()
+        record.info[_FILE] = self
 
     def verify(self) -> None:
         if self.identity is None:
@@ -76,3 +80,11 @@ class SqliteFile:
     def _identity(self) -> tuple[int, int]:
         status = os.stat(self.path)
         return status.st_dev, status.st_ino
+
+
+def checked_file(info: dict[Any, Any]) -> None:
+    """For a read that begins no transaction (``bot.db.one_trip``): the check a transaction makes
+    first, given the pooled connection's ``info``; nothing for a connection to another backend."""
+    file = info.get(_FILE)
+    if isinstance(file, SqliteFile):
+        file.verify()
