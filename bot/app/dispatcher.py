@@ -24,7 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.dm_channels import DmChannels
 from bot.app.in_flight import InFlight
-from bot.app.pacing import Pacer
+from bot.app.pacing import Pacer, discord_global_wait
 from bot.app.post_kinds import Drop, composers
 from bot.app.post_sender import send_post
 from bot.domain.clock import Clock
@@ -66,7 +66,7 @@ class Dispatcher:
         self._in_flight = in_flight
         self._sweep_seconds = sweep_seconds
         self._lease = lease
-        self._pacer = Pacer()
+        self._pacer = Pacer(lambda: discord_global_wait(client))
         self._dm_channels = DmChannels(client, self._pacer)
         self._composers = composers(deliveries)
         self._running = asyncio.Lock()

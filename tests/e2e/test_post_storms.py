@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.app.pacing import discord_global_wait
 from bot.app.post_sender import nonce_of
 from bot.db.engine import create_engine
 from bot.db.models import Post
@@ -43,7 +44,9 @@ async def test_after_a_5xx_and_429_storm_each_post_is_delivered_exactly_once(
         servers.append(Announce(guild.id, emu.state.add_channel(guild, "launches").id))
     ids = await seed_due_posts(db_url, servers, [DUE] * POSTS)
     clock = FakeClock(DUE - timedelta(minutes=1))
-    await launch_bot(clock, LAUNCHBOT_POSTS_SWEEP_SECONDS="0.05")
+    running = await launch_bot(clock, LAUNCHBOT_POSTS_SWEEP_SECONDS="0.05")
+    # the pacer waits while discord.py waits out a global 429, by discord.py's own flag
+    assert discord_global_wait(running.bot) is not None
     unavailable = emu.faults.fail_next("POST", MESSAGES, count=40, status=503)
     bad_gateway = emu.faults.fail_next("POST", MESSAGES, count=5, status=502)
     storm = emu.faults.rate_limit_storm("POST", MESSAGES, 1.5)
