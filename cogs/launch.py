@@ -393,6 +393,8 @@ class Launches(commands.GroupCog, name="launch", description="The launch calenda
         result = await import_catalog(
             self.bot.runtime.calendar, guild_id, actor_of(interaction), entries
         )
+        for poll_id in result.polls_moved:  # their messages show when they close
+            self.bot.poll_messages.changed(guild_id, poll_id)
         await interaction.followup.send(
             f"Imported the bundled catalog: {result.summary()}.", ephemeral=True
         )

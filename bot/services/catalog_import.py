@@ -41,6 +41,7 @@ from bot.services.calendar import CONFLICT, CalendarService
 from bot.services.catalog_batches import INSERTS, RowBuilder
 from bot.services.catalog_plan import Planner
 from bot.services.catalog_state import PlannedClaim
+from bot.services.poll_planning import follow_server_launches
 from bot.services.poll_seeds import seed_polls
 from bot.services.post_planning import replan_server
 
@@ -58,6 +59,8 @@ class ImportResult:
     claims_added: int
     polls_added: int = 0
     """The catalog's resolved questions added (bot/services/poll_seeds.py)."""
+    polls_moved: tuple[int, ...] = ()
+    """Open polls whose close moved with their launch (their messages show when they close)."""
 
     def summary(self) -> str:
         questions = f", {self.polls_added} resolved questions added" if self.polls_added else ""
@@ -137,13 +140,16 @@ class _Import:
             planner = await self._staged(session, conn, prepared)
         else:
             planner = await self._copied(session, conn, prepared)
+        moved: tuple[int, ...] = ()
         if planner.writes():  # the imported launches get their posts like any other
             await replan_server(session, await self._settings(session), self.now)
+            moved = await follow_server_launches(session, self.guild_id, self.now)
         counts = planner.outcomes
         planner.release()
         return ImportResult(
-            counts["created"], counts["updated"], counts["unchanged"], planner.claims_added
-        )
+            counts["created"], counts["updated"], counts["unchanged"], planner.claims_added,
+            polls_moved=moved,
+        )  # fmt: skip
 
     async def close(self) -> None:
         if self.staging is not None:

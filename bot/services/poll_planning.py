@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import poll_rows, post_rows
+from bot.db.poll_close_rows import following_polls
 from bot.domain.poll_rules import CLOSE_GRACE, CLOSE_KIND, close_key, followed_close, poll_subject
 from bot.domain.records import LaunchRecord, PostPlan
 from bot.services.post_planning import CHANNEL
@@ -57,3 +58,21 @@ async def move_closes(
         return None
     moved = await poll_rows.move_launch_closes(session, guild_id, launch_id, when)
     return MovedCloses(tuple(moved), close_post(when)) if moved else None
+
+
+async def follow_server_launches(
+    session: AsyncSession, guild_id: int, now: datetime
+) -> tuple[int, ...]:
+    """After a bulk change of a server's launches (a catalog import), moves the close of each
+    open poll that closes with its launch to where its launch now says: one statement, and
+    three more per launch whose polls move; the polls moved."""
+    due: dict[int, datetime] = {}
+    for poll in await following_polls(session, guild_id):
+        when = followed_close(poll.window, poll.status, now)
+        earlier_if_native = not poll.native or (when is not None and when < poll.closes_at)
+        if when is not None and when != poll.closes_at and earlier_if_native:
+            due[poll.launch_id] = when
+    moved: list[int] = []
+    for launch_id, when in due.items():
+        moved += await follow_launch(session, guild_id, launch_id, when, now)
+    return tuple(moved)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.config import builtin_guild_defaults
 from bot.db.engine import create_session_factory
 from bot.db.models import AuditEntry, Launch, Poll, PollVote, Post
+from bot.domain.catalog import CatalogEntry, parse_catalog_text
 from bot.domain.errors import InvalidInput, LaunchNotFound, NotAllowed, PollClosed, PollNotFound
 from bot.domain.inputs import NewLaunch
 from bot.domain.permissions import MemberFacts
@@ -22,6 +23,7 @@ from bot.domain.polls import NewPoll
 from bot.domain.records import Actor
 from bot.domain.vocabulary import PollState
 from bot.services.calendar import CalendarService
+from bot.services.catalog_import import import_catalog
 from bot.services.polls import CloseMoved, PollService
 from tests.support.clock import FakeClock
 
@@ -201,3 +203,43 @@ async def test_removing_the_launch_closes_its_polls_at_once(
     view = await polls.view(GUILD, poll.id)
     assert (view.poll.launch_id, view.poll.launch_title, view.poll.closes_at) == (None, None, NOW)
     assert view.poll.state is PollState.OPEN  # the close post closes it, when it goes out
+
+
+async def test_a_catalog_import_that_moves_or_ends_the_launch_moves_its_polls_close(
+    calendar: CalendarService, polls: PollService, engine: AsyncEngine
+) -> None:
+    launch = await _launch(calendar, date="2027-03-10 19:30 Asia/Shanghai")
+    follows = (await polls.create(GUILD, EDITOR, NewPoll(launch))).view.poll
+    fixed_poll = (
+        await polls.create(GUILD, EDITOR, NewPoll(launch, closes="2027-03-20 10:00"))
+    ).view.poll
+
+    def catalog(line: str) -> list[CatalogEntry]:
+        text = f'format = 1\n[[launch]]\ndevice = "Xiaomi 12 Ultra"\nbrand = "Xiaomi"\n{line}\n'
+        return parse_catalog_text(text, "toml")
+
+    earlier = datetime(2027, 3, 5, 11, 30, tzinfo=UTC)
+    moved = await import_catalog(
+        calendar, GUILD, EDITOR, catalog('date = "2027-03-05 19:30 Asia/Shanghai"')
+    )
+    assert (moved.updated, moved.polls_moved) == (1, (follows.id,))
+    assert (await polls.view(GUILD, follows.id)).poll.closes_at == earlier
+    assert (await polls.view(GUILD, fixed_poll.id)).poll.closes_at == fixed_poll.closes_at
+    closes = await _rows(engine, Post, Post.subject == f"poll:{follows.id}")
+    assert sorted((p.due_at.replace(tzinfo=UTC), p.state) for p in closes) == [
+        (earlier, "pending"), (LAUNCH_AT, "cancelled"),
+    ]  # fmt: skip
+
+    again = await import_catalog(
+        calendar, GUILD, EDITOR, catalog('date = "2027-03-05 19:30 Asia/Shanghai"')
+    )
+    assert (again.unchanged, again.polls_moved) == (1, ())
+
+    ended = await import_catalog(
+        calendar,
+        GUILD,
+        EDITOR,
+        catalog('date = "2027-03-05 19:30 Asia/Shanghai"\nstatus = "cancelled"'),
+    )
+    assert ended.polls_moved == (follows.id,)
+    assert (await polls.view(GUILD, follows.id)).poll.closes_at == NOW
