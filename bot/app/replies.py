@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,25 @@ def defer_if_slow(
     has not answered once it is ``after`` seconds old; answer it with ``reply``. Discord counts
     its 3 s from the interaction's creation, so one that reached the bot late (a busy moment) is
     deferred sooner, but never sooner than ``AUTO_DEFER_FLOOR`` after it starts."""
+    _defer_later(
+        interaction, in_flight, after, lambda: _defer_if_unanswered(interaction, ephemeral)
+    )
+
+
+def defer_update_if_slow(
+    interaction: discord.Interaction, in_flight: InFlight, after: float = AUTO_DEFER_SECONDS
+) -> None:
+    """As ``defer_if_slow``, for a button whose answer edits the message it is on: the deferral
+    says the message will be edited (no "thinking" message); answer with ``update_message``."""
+    _defer_later(interaction, in_flight, after, lambda: _defer_update_if_unanswered(interaction))
+
+
+def _defer_later(
+    interaction: discord.Interaction,
+    in_flight: InFlight,
+    after: float,
+    deferral: Callable[[], Coroutine[Any, Any, None]],
+) -> None:
     task = asyncio.current_task()
     if task is None:
         return
@@ -71,8 +91,7 @@ def defer_if_slow(
 
     def fire() -> None:
         if not interaction.response.is_done():
-            defer = asyncio.create_task(_defer_if_unanswered(interaction, ephemeral))
-            in_flight.adopt(defer, "auto-defer")
+            in_flight.adopt(asyncio.create_task(deferral()), "auto-defer")
 
     timer = asyncio.get_running_loop().call_later(delay, fire)
     task.add_done_callback(lambda _: timer.cancel())
@@ -117,3 +136,25 @@ async def reply(
             message["content"] = content
         followed = await interaction.followup.send(ephemeral=ephemeral, wait=True, **message)
         return followed.id
+
+
+async def _defer_update_if_unanswered(interaction: discord.Interaction) -> None:
+    state = _answer(interaction)
+    async with state.lock:
+        if interaction.response.is_done():
+            return
+        try:
+            await interaction.response.defer()
+        except discord.HTTPException as exc:
+            log.warning("could not defer a slow button: %s", exc)
+            return
+        log.info("deferred a button: no answer after %.1f s", AUTO_DEFER_SECONDS)
+
+
+async def update_message(interaction: discord.Interaction, **fields: Any) -> None:
+    """A button's answer that edits the message it is on, whether or not it was deferred."""
+    async with _answer(interaction).lock:
+        if not interaction.response.is_done():
+            await interaction.response.edit_message(**fields)
+        else:
+            await interaction.edit_original_response(**fields)

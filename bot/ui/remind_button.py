@@ -9,6 +9,7 @@ from typing import Any
 
 import discord
 
+from bot.app.replies import defer_if_slow, defer_update_if_slow, reply, update_message
 from bot.domain.errors import NotAllowed
 from bot.render.subscriptions import subscribed, unsubscribed
 from bot.ui.context import NO_PINGS, bot_of, launch_id_from
@@ -49,13 +50,15 @@ class RemindMeButton(
 
     async def _subscribe(self, interaction: discord.Interaction) -> None:
         launch_id = _checked(interaction, self.guild_id, self.launch_id)
-        result = await bot_of(interaction).runtime.subscriptions.subscribe_launch(
+        bot = bot_of(interaction)
+        defer_if_slow(interaction, bot.in_flight, ephemeral=True)
+        result = await bot.runtime.subscriptions.subscribe_launch(
             self.guild_id, interaction.user.id, launch_id
         )
         view = discord.ui.View(timeout=None)
         view.add_item(StopRemindingButton(self.guild_id, launch_id))
-        await interaction.response.send_message(
-            subscribed(result), view=view, ephemeral=True, allowed_mentions=NO_PINGS
+        await reply(
+            interaction, subscribed(result), view=view, ephemeral=True, allowed_mentions=NO_PINGS
         )
 
 
@@ -85,11 +88,13 @@ class StopRemindingButton(
 
     async def _unsubscribe(self, interaction: discord.Interaction) -> None:
         launch_id = _checked(interaction, self.guild_id, self.launch_id)
-        result = await bot_of(interaction).runtime.subscriptions.unsubscribe_launch(
+        bot = bot_of(interaction)
+        defer_update_if_slow(interaction, bot.in_flight)
+        result = await bot.runtime.subscriptions.unsubscribe_launch(
             self.guild_id, interaction.user.id, launch_id
         )
-        await interaction.response.edit_message(
-            content=unsubscribed(result), view=None, allowed_mentions=NO_PINGS
+        await update_message(
+            interaction, content=unsubscribed(result), view=None, allowed_mentions=NO_PINGS
         )
 
 

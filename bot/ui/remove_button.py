@@ -8,6 +8,7 @@ from typing import Any
 
 import discord
 
+from bot.app.replies import defer_update_if_slow, update_message
 from bot.domain.errors import NotAllowed
 from bot.render.user_text import escape_user_text
 from bot.ui.context import NO_PINGS, actor_of, bot_of, launch_id_from
@@ -42,9 +43,11 @@ class RemoveLaunchButton(
             raise NotAllowed("This button belongs to someone else's request.")
         launch_id = launch_id_from(str(self.launch_id))
         bot = bot_of(interaction)
+        defer_update_if_slow(interaction, bot.in_flight)
         change = await bot.runtime.calendar.remove(self.guild_id, actor_of(interaction), launch_id)
         name = change.before.title if change.before else f"#{self.launch_id}"
-        await interaction.response.edit_message(
+        await update_message(
+            interaction,
             content=f"Removed {escape_user_text(name)}.",
             view=None,
             allowed_mentions=NO_PINGS,

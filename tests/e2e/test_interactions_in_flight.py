@@ -22,9 +22,11 @@ async def _remove_prompt(emu: Emulator, server: Server, launch_id: str) -> Messa
     return prompt.message
 
 
-async def _add(emu: Emulator, server: Server, date: str = "Q4 2027") -> str:
+async def _add(
+    emu: Emulator, server: Server, date: str = "Q4 2027", device: str = "Xiaomi 12"
+) -> str:
     added = await run(
-        emu, server.guild, server.editor, "launch", "add", device="Xiaomi 12", brand="Xiaomi",
+        emu, server.guild, server.editor, "launch", "add", device=device, brand="Xiaomi",
         date=date,
     )  # fmt: skip
     return launch_id_of(added)
@@ -114,6 +116,40 @@ async def test_a_write_behind_a_busy_database_is_deferred_then_answered(
     assert answer.content == "Added **Xiaomi 12**." and not answer.ephemeral
     assert answer.embeds and answer.embeds[0]["title"].startswith("Xiaomi 12")
     assert not handle.errors
+
+
+async def test_buttons_that_write_behind_a_busy_database_are_deferred_then_answered(
+    emu: Emulator, server: Server, bot: RunningBot, db_url: str
+) -> None:
+    kept = await _add(emu, server)
+    card = await run(emu, server.guild, server.member, "launch", "info", launch=kept)
+    assert card.message is not None
+    prompt = await _remove_prompt(emu, server, await _add(emu, server, "Q1 2028", "Xiaomi 13"))
+    async with database_locked(db_url):
+        remind = await emu.click_button(
+            card.message, server.member, button_id(card.message, "Remind me")
+        )
+        remove = await emu.click_button(prompt, server.editor, button_id(prompt, "Remove it"))
+        thinking = await remind.wait_response()
+        assert thinking.deferred and thinking.ephemeral
+        assert (await remove.wait_response()).type == 6  # "the message will be edited"
+    reminded = await remind.wait_original()
+    assert reminded.ephemeral
+    assert reminded.content == "🔔 You'll get reminders for **Xiaomi 12** by DM."
+    removed = await remove.wait_original(lambda m: m.content == "Removed Xiaomi 13.")
+    assert removed.id == prompt.id and not removed.components
+    assert (await table_counts(db_url))["launches"] == 1
+
+    async with database_locked(db_url):
+        stop = await emu.click_button(
+            reminded, server.member, button_id(reminded, "Stop reminding me")
+        )
+        assert (await stop.wait_response()).type == 6
+    stopped = await stop.wait_original(lambda m: not m.components)
+    assert stopped.content is not None and "Xiaomi 12" in stopped.content
+    listed = await run(emu, server.guild, server.member, "subscriptions")
+    assert "Xiaomi 12" not in str(listed.content) + str(listed.embeds)
+    assert not remind.errors and not remove.errors and not stop.errors
 
 
 async def test_a_deferred_private_answer_stays_private(
