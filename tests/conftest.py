@@ -59,6 +59,22 @@ def db_url(
 
 
 @pytest.fixture
+def other_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A new database with no schema yet, where ``db copy`` tests copy ``db_url`` to: on the
+    other backend (a SQLite file in a folder that does not exist yet, or a PostgreSQL database
+    of its own, dropped afterwards), or a SQLite file when PostgreSQL is not configured."""
+    server = databases.postgres_server_url()
+    if not db_url.startswith("sqlite") or server is None:
+        yield databases.sqlite_url(tmp_path / "copied" / "launchbot.db")
+        return
+    database = asyncio.run(databases.create_postgres_database(server, "copy_"))
+    try:
+        yield database.render_as_string(hide_password=False)
+    finally:
+        asyncio.run(databases.drop_postgres_database(server, database))
+
+
+@pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(db_url)
     yield engine
