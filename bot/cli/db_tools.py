@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -80,7 +80,10 @@ def _backup(settings: Settings, target: Path, typed: str, *, force: bool) -> int
 def _use_pg_dump(url: str, file: str) -> str:
     if make_url(url).get_backend_name() != "postgresql":
         return "db backup needs a SQLite database file (LAUNCHBOT_DATABASE_URL)"
-    plain = make_url(url).set(drivername="postgresql", password=None)
+    given = make_url(url)
+    plain = URL.create(
+        "postgresql", given.username, None, given.host, given.port, given.database, given.query
+    )
     command = shlex.join(["pg_dump", "--format=custom", f"--file={file}", plain.render_as_string()])
     return (
         "db backup copies SQLite databases only; back up PostgreSQL with pg_dump: "
