@@ -192,3 +192,9 @@ def test_a_value_the_target_cannot_hold_rolls_the_whole_copy_back(tmp_path: Path
         assert not any(_rows(target).values())
     finally:
         asyncio.run(databases.drop_postgres_database(server, database))
+
+
+@pytest.mark.parametrize("action", ["backup", "copy"])
+def test_db_backup_and_copy_have_help(action: str, tmp_path: Path) -> None:
+    result = launchbot({"PATH": "/usr/bin:/bin"}, "db", action, "--help", cwd=tmp_path)
+    assert result.returncode == 0 and f"usage: launchbot db {action}" in result.stdout
