@@ -12,6 +12,7 @@ import pytest
 from bot.db import migrate
 from bot.db.engine import create_engine
 from bot.db.models import Base
+from bot.db.sqlite_file import sqlite_path
 from tests.db.copy_seed import every_row
 from tests.support import databases
 from tests.test_cli import _one_line_error, launchbot
@@ -141,6 +142,8 @@ def test_an_out_of_date_source_or_a_newer_target_is_refused(
     assert "the source database is at revision 0008 but this version copies" in (
         _one_line_error(result)
     )
+    target_file = sqlite_path(other_db_url)
+    assert target_file is None or not target_file.parent.exists()  # a refusal creates nothing
     missing = databases.sqlite_url(tmp_path / "none.db")
     result = launchbot({**cli_env, "LAUNCHBOT_DATABASE_URL": missing}, "db", "copy", "--to",
                        other_db_url)  # fmt: skip

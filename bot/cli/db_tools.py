@@ -9,17 +9,14 @@ import shlex
 import sys
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.cli.errors import EXIT_ERROR, EXIT_SCHEMA, EXIT_USAGE, CliError
 from bot.cli.table import render_table
 from bot.config import Settings, database_url
 from bot.db.backup import BackupFailed, BackupRefused, backup_sqlite
 from bot.db.database_copy import CopyDone, CopyFailed, CopyRefused, copy_database, shown
-from bot.db.engine import create_engine
 from bot.db.sqlite_file import sqlite_path
 from bot.domain.errors import StorageUnavailable
 
@@ -113,41 +110,22 @@ async def _copy(settings: Settings, target_url: str, *, replace: bool) -> int:
             f"the database file {source_path} does not exist: nothing to copy", EXIT_SCHEMA
         )
     if source_url == target_url:
-        raise _same(target_url)
-    source = create_engine(source_url, create=False)
-    target = create_engine(target_url, create=True)
+        raise CliError(
+            f"the target {shown(target_url)} is the configured database itself: give --to "
+            "another database",
+            EXIT_USAGE,
+        )
     try:
-        await _reachable(source, source_url, "source")
-        await _reachable(target, target_url, "target")
-        done = await copy_database(source, target, replace=replace, progress=_progress)
+        done = await copy_database(source_url, target_url, replace=replace, progress=_progress)
     except CopyRefused as exc:
         raise CliError(str(exc), _REFUSED_CODES.get(exc.reason, EXIT_ERROR)) from None
     except CopyFailed as exc:
         raise CliError(str(exc)) from None
     except (DBAPIError, SQLAlchemyError, OSError, StorageUnavailable) as exc:
-        raise CliError(f"the copy failed, so the target was left as it was: {exc}") from None
-    finally:
-        await source.dispose()
-        await target.dispose()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise CliError(f"the copy failed, so the target was left as it was: {reason}") from None
     print(_report(done, source_url, target_url))
     return 0
-
-
-def _same(url: str) -> CliError:
-    return CliError(
-        f"the target {shown(url)} is the configured database itself: give --to another database",
-        EXIT_USAGE,
-    )
-
-
-async def _reachable(engine: AsyncEngine, url: str, role: str) -> None:
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except (DBAPIError, SQLAlchemyError, OSError, StorageUnavailable) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        hint = " (create it first, e.g. with createdb)" if "does not exist" in reason else ""
-        raise CliError(f"cannot use the {role} database {shown(url)}: {reason}{hint}") from None
 
 
 def _progress(table: str, done: int, total: int) -> None:

@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.db import migrate
-from bot.db.engine import WRITE
+from bot.db.engine import WRITE, create_engine
 from bot.db.models import Base
 from bot.db.sqlite_file import sqlite_path
 from bot.db.table_checksums import TableSum
@@ -35,6 +35,7 @@ from bot.db.table_transfer import (
     set_counter,
     shape_of,
 )
+from bot.domain.errors import StorageUnavailable
 
 BATCH = 2000
 Progress = Callable[[str, int, int], None]
@@ -47,7 +48,7 @@ class CopyRefused(Exception):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
-        """``same``, ``not-empty``, ``source-schema`` or ``target-schema``."""
+        """``unreachable``, ``same``, ``not-empty``, ``source-schema`` or ``target-schema``."""
 
 
 class CopyFailed(Exception):
@@ -90,15 +91,53 @@ def shapes() -> list[TableShape]:
 
 
 async def copy_database(
-    source: AsyncEngine,
-    target: AsyncEngine,
+    source_url: str,
+    target_url: str,
     *,
     replace: bool = False,
     batch: int = BATCH,
     progress: Progress | None = None,
 ) -> CopyDone:
+    """Neither database is created or changed until every check has passed; a SQLite target
+    that does not exist yet (nor its folder) is created only then."""
+    source = create_engine(source_url, create=False)
+    target: AsyncEngine | None = None
+    try:
+        fresh = (path := sqlite_path(target_url)) is not None and not path.exists()
+        await _reach(source, "source")
+        if not fresh:
+            target = create_engine(target_url, create=False)
+            await _reach(target, "target")
+            await _refuse_same(source, target)
+        head = await _check_source(source)
+        if target is not None:
+            await _check_target(target, replace)
+        else:
+            target = create_engine(target_url, create=True)
+        await migrate.upgrade(target)
+        tables, replaced = await _copy(source, target, replace, batch, progress)
+        return CopyDone(tables, head, replaced)
+    finally:
+        await source.dispose()
+        if target is not None:
+            await target.dispose()
+
+
+async def _reach(engine: AsyncEngine, role: str) -> None:
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    except (DBAPIError, SQLAlchemyError, OSError, StorageUnavailable) as exc:
+        reason = _reason(exc)
+        hint = " (create it first, e.g. with createdb)" if "does not exist" in reason else ""
+        raise CopyRefused(
+            f"cannot use the {role} database {shown(str(engine.url))}: {reason}{hint}",
+            "unreachable",
+        ) from None
+
+
+async def _check_source(source: AsyncEngine) -> str:
     head = migrate.head_revision()
-    await _refuse_same(source, target)
     revision = await migrate.current_revision(source)
     if revision != head:
         state = "empty" if revision is None else f"at revision {revision}"
@@ -107,7 +146,17 @@ async def copy_database(
             "`launchbot db upgrade` on it first",
             "source-schema",
         )
-    await _check_target_revision(target)
+    return head
+
+
+async def _check_target(target: AsyncEngine, replace: bool) -> None:
+    revision = await migrate.current_revision(target)
+    if revision is not None and not migrate.known_revision(revision):
+        raise CopyRefused(
+            f"the target database is at revision {revision}, which this version of launchbot "
+            "does not know (a newer version made it): nothing was copied",
+            "target-schema",
+        )
     held = await _rows_held(target)
     if held and not replace:
         raise CopyRefused(
@@ -115,9 +164,6 @@ async def copy_database(
             "--replace empties it first",
             "not-empty",
         )
-    await migrate.upgrade(target)
-    tables, replaced = await _copy(source, target, replace, batch, progress)
-    return CopyDone(tables, head, replaced)
 
 
 async def _copy(
@@ -218,21 +264,12 @@ def _held_text(held: dict[str, int]) -> str:
     return f"{rows:,} row{'s' if rows != 1 else ''} in {', '.join(sorted(held))}"
 
 
-async def _check_target_revision(target: AsyncEngine) -> None:
-    revision = await migrate.current_revision(target)
-    if revision is not None and not migrate.known_revision(revision):
-        raise CopyRefused(
-            f"the target database is at revision {revision}, which this version of launchbot "
-            "does not know (a newer version made it): nothing was copied",
-            "target-schema",
-        )
-
-
 async def _refuse_same(source: AsyncEngine, target: AsyncEngine) -> None:
     target_identity = await _identity(target)
     if target_identity is not None and target_identity == await _identity(source):
         raise CopyRefused(
-            f"the target {shown(str(target.url))} is the configured database itself: "
+            f"the target {shown(target.url.render_as_string(hide_password=False))} is the "
+            "configured database itself: "
             "give --to another database",
             "same",
         )

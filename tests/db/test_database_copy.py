@@ -19,12 +19,7 @@ from tests.db.copy_seed import GUILD, REMOVED_LAUNCH, T, every_row, schema_table
 
 async def _copy(source_url: str, target_url: str, *, replace: bool = False) -> CopyDone:
     """Batches of 2 rows, so that every table goes in several."""
-    source, target = create_engine(source_url), create_engine(target_url)
-    try:
-        return await copy_database(source, target, batch=2, replace=replace)
-    finally:
-        await source.dispose()
-        await target.dispose()
+    return await copy_database(source_url, target_url, batch=2, replace=replace)
 
 
 async def _null_counts(url: str) -> tuple[int, int, int]:
@@ -171,27 +166,19 @@ async def test_the_source_must_be_at_the_latest_schema(db_url: str, other_db_url
     source = create_engine(db_url)
     try:
         await migrate.downgrade(source, "0008")
-        target = create_engine(other_db_url)
         with pytest.raises(CopyRefused, match="at revision 0008 but this version copies") as info:
-            await copy_database(source, target)
+            await copy_database(db_url, other_db_url)
         assert info.value.reason == "source-schema"
-        await target.dispose()
     finally:
         await migrate.upgrade(source)
         await source.dispose()
 
 
 async def test_the_same_database_is_refused_however_its_url_is_spelt(db_url: str) -> None:
-    source = create_engine(db_url)
     spelt = db_url.replace("127.0.0.1", "localhost") if "127.0.0.1" in db_url else db_url
-    target = create_engine(spelt)
-    try:
-        with pytest.raises(CopyRefused, match="is the configured database itself") as info:
-            await copy_database(source, target)
-        assert info.value.reason == "same"
-    finally:
-        await source.dispose()
-        await target.dispose()
+    with pytest.raises(CopyRefused, match="is the configured database itself") as info:
+        await copy_database(db_url, spelt)
+    assert info.value.reason == "same"
 
 
 async def test_checksums_see_a_changed_value(db_url: str, other_db_url: str) -> None:
