@@ -68,8 +68,9 @@ def backup_sqlite(source: Path, target: Path, *, force: bool = False) -> BackupD
         _give_name(temporary, target, force)
         _flush(target.parent)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+        for leftover in ("", "-journal", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                temporary.with_name(temporary.name + leftover).unlink()
     return BackupDone(source, target, target.stat().st_size, tables, revision)
 
 

@@ -97,9 +97,11 @@ async def copy_database(
     replace: bool = False,
     batch: int = BATCH,
     progress: Progress | None = None,
+    pg_copy: bool = True,
 ) -> CopyDone:
     """Neither database is created or changed until every check has passed; a SQLite target
-    that does not exist yet (nor its folder) is created only then."""
+    that does not exist yet (nor its folder) is created only then. ``pg_copy=False`` writes
+    into PostgreSQL with executemany instead of COPY (the benchmark's comparison)."""
     source = create_engine(source_url, create=False)
     target: AsyncEngine | None = None
     try:
@@ -115,7 +117,7 @@ async def copy_database(
         else:
             target = create_engine(target_url, create=True)
         await migrate.upgrade(target)
-        tables, replaced = await _copy(source, target, replace, batch, progress)
+        tables, replaced = await _copy(source, target, replace, batch, progress, pg_copy)
         return CopyDone(tables, head, replaced)
     finally:
         await source.dispose()
@@ -167,7 +169,12 @@ async def _check_target(target: AsyncEngine, replace: bool) -> None:
 
 
 async def _copy(
-    source: AsyncEngine, target: AsyncEngine, replace: bool, batch: int, progress: Progress | None
+    source: AsyncEngine,
+    target: AsyncEngine,
+    replace: bool,
+    batch: int,
+    progress: Progress | None,
+    pg_copy: bool,
 ) -> tuple[tuple[TableCopied, ...], int]:
     every = shapes()
     async with source.connect() as src:
@@ -184,7 +191,7 @@ async def _copy(
                 copied = []
                 for shape in every:
                     try:
-                        copied.append(await _copy_table(src, dst, shape, batch, progress))
+                        copied.append(await _copy_table(src, dst, shape, batch, progress, pg_copy))
                     except (DBAPIError, SQLAlchemyError) as exc:
                         raise CopyFailed(
                             f"copying the table {shape.name} failed, so the target was left as "
@@ -205,10 +212,11 @@ async def _copy_table(
     shape: TableShape,
     batch: int,
     progress: Progress | None,
+    pg_copy: bool,
 ) -> TableCopied:
     total = await count_rows(src, shape)
     read = TableSum(shape.json)
-    writer = TableWriter(dst, shape)
+    writer = TableWriter(dst, shape, pg_copy=pg_copy)
     async for rows in read_rows(src, shape, batch):
         read.add(rows)
         await writer.write(rows)

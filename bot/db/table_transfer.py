@@ -102,8 +102,10 @@ async def read_rows(
 class TableWriter:
     """Writes one table's rows into the target, inside the caller's transaction."""
 
-    def __init__(self, conn: AsyncConnection, shape: TableShape) -> None:
+    def __init__(self, conn: AsyncConnection, shape: TableShape, *, pg_copy: bool = True) -> None:
+        """``pg_copy=False``: executemany on PostgreSQL too (the benchmark's comparison)."""
         self._conn = conn
+        self._pg_copy = pg_copy
         self._shape = shape
         self._dialect = conn.dialect
         self._deferred = [shape.columns.index(name) for name in shape.deferred]
@@ -124,7 +126,7 @@ class TableWriter:
         if shape.counter is not None:
             at = shape.columns.index(shape.counter)
             self.highest = max(self.highest, max(int(row[at]) for row in rows))
-        if self._dialect.name == "postgresql":
+        if self._dialect.name == "postgresql" and self._pg_copy:
             records = [
                 tuple(p(v) for p, v in zip(self._processors, row, strict=True)) for row in rows
             ]
