@@ -66,9 +66,7 @@ def _backup(settings: Settings, target: Path, typed: str, *, force: bool) -> int
         raise CliError(_use_pg_dump(settings.database_url, typed), EXIT_USAGE)
     try:
         done = backup_sqlite(source, target, force=force)
-    except BackupRefused as exc:
-        raise CliError(str(exc)) from None
-    except BackupFailed as exc:
+    except (BackupRefused, BackupFailed) as exc:
         raise CliError(str(exc)) from None
     print(done.summary())
     return 0
