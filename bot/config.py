@@ -64,6 +64,12 @@ def _database_url(raw: str) -> str:
     raise ValueError("sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db")
 
 
+def database_url(raw: str) -> str:
+    """A database URL as ``LAUNCHBOT_DATABASE_URL`` takes it, with the async driver named;
+    ``ValueError`` says the expected forms."""
+    return _database_url(raw)
+
+
 def _http_url(raw: str) -> str:
     url = raw.strip().rstrip("/")
     if not url.startswith(("http://", "https://")) or len(url) < 10:

@@ -58,6 +58,38 @@ def db_url(
         asyncio.run(databases.truncate_all(postgres_database))
 
 
+@pytest.fixture(params=BACKENDS)
+def scratch_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A new database with no schema, of its own (a PostgreSQL one is dropped afterwards)."""
+    if request.param == "sqlite":
+        yield databases.sqlite_url(tmp_path / "scratch.db")
+        return
+    server = databases.postgres_server_url()
+    if server is None:
+        pytest.skip(f"{databases.POSTGRES_ENV} is not set")
+    database = asyncio.run(databases.create_postgres_database(server, "scratch_"))
+    try:
+        yield database.render_as_string(hide_password=False)
+    finally:
+        asyncio.run(databases.drop_postgres_database(server, database))
+
+
+@pytest.fixture
+def other_db_url(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """A new database with no schema yet, where ``db copy`` tests copy ``db_url`` to: on the
+    other backend (a SQLite file in a folder that does not exist yet, or a PostgreSQL database
+    of its own, dropped afterwards), or a SQLite file when PostgreSQL is not configured."""
+    server = databases.postgres_server_url()
+    if not db_url.startswith("sqlite") or server is None:
+        yield databases.sqlite_url(tmp_path / "copied" / "launchbot.db")
+        return
+    database = asyncio.run(databases.create_postgres_database(server, "copy_"))
+    try:
+        yield database.render_as_string(hide_password=False)
+    finally:
+        asyncio.run(databases.drop_postgres_database(server, database))
+
+
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(db_url)

@@ -16,7 +16,8 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot import __version__
 from bot.app.runner import BotApp, StartupError
-from bot.cli import listing, listing_output, posts_output
+from bot.cli import db_tools, listing, listing_output, posts_output
+from bot.cli.errors import EXIT_ERROR, EXIT_SCHEMA, EXIT_USAGE, CliError
 from bot.cli.export_format import FORMATS, UnknownExtension, export_format, mismatch_note
 from bot.config import ConfigError, Settings, load_settings
 from bot.db import migrate
@@ -31,10 +32,6 @@ from bot.runtime import DatabaseUnavailable, Runtime, SchemaOutOfDate
 from bot.services.catalog_export import export_catalog
 from bot.services.catalog_import import import_catalog
 
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_SCHEMA = 3
-
 TOKEN_HELP = """\
 launchbot: DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
   1. Open https://discord.com/developers/applications, choose "New Application", then "Bot".
@@ -42,12 +39,6 @@ launchbot: DISCORD_TOKEN is not set, so the bot cannot log in to Discord.
   3. Invite the bot: "OAuth2" > "URL Generator", scopes "bot" and "applications.commands".
   4. Start it with the token in the environment:  DISCORD_TOKEN=... make run
 """
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int = EXIT_ERROR) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def _guild_id(text: str) -> int:
@@ -91,13 +82,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load config.toml and the environment, validate every setting, show them.",
     )
 
-    db = commands.add_parser("db", help="database schema", description="Database schema.")
+    db = commands.add_parser(
+        "db", help="database schema, backups and moves",
+        description="Database schema, backups and moves.",
+    )  # fmt: skip
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     db_commands.add_parser(
         "upgrade", help="bring the database to the latest schema",
         description="Create or migrate the database to the latest schema (safe to repeat).",
     )  # fmt: skip
     db_commands.add_parser("current", help="show the schema revision of the database")
+    db_tools.add_parsers(db_commands)
 
     launches = commands.add_parser("launches", help="list, import and export launches")
     launch_commands = launches.add_subparsers(
@@ -187,9 +182,7 @@ async def _with_runtime(
 
 
 async def _db_upgrade(runtime: Runtime) -> int:
-    before = await migrate.current_revision(runtime.engine)
-    await migrate.upgrade(runtime.engine)
-    after = await migrate.current_revision(runtime.engine)
+    before, after = await migrate.upgrade(runtime.engine)
     if before == after:
         print(f"database is up to date (revision {after})")
     else:
@@ -350,6 +343,8 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
             sys.stderr.write(TOKEN_HELP)
             return EXIT_USAGE
         return _serve(settings, sync_only=args.command == "sync")
+    if args.command == "db" and args.db_command in db_tools.COMMANDS:
+        return db_tools.dispatch(args, settings)
     if args.command == "db":
         upgrade = args.db_command == "upgrade"
         action = _db_upgrade if upgrade else _db_current

@@ -10,10 +10,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 import migrations
+from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE
 
 MIGRATIONS_DIR = Path(migrations.__file__).resolve().parent
 
@@ -42,25 +43,48 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await conn.run_sync(_current)
 
 
-async def _migrate(engine: AsyncEngine, action: Callable[[Config], None]) -> None:
-    """Runs an Alembic command on one connection.
+MIGRATION_LOCK = 0x6C61756E6368626F
+"""PostgreSQL advisory lock key ("launchbo") held by every migration run: two ``launchbot db
+upgrade`` (or ``db copy``) runs at once take turns, and the second finds the schema at head."""
+SQLITE_MIGRATION_BUSY_MS = 300_000
+"""How long a migration on SQLite waits for another one to finish (the bot's 5 s would fail a
+second ``db upgrade`` that starts while the first rebuilds a large table)."""
+
+
+async def _migrate(
+    engine: AsyncEngine, action: Callable[[Config], None]
+) -> tuple[str | None, str | None]:
+    """Runs an Alembic command on one connection, one run at a time, and returns the revisions
+    before and after it, both read while no other run can change them.
+
+    Runs are serialised by a PostgreSQL advisory lock held until the transaction ends, or on
+    SQLite by the write lock taken when the transaction begins (``BEGIN IMMEDIATE``), so a run
+    that waited reads the revision the other one left.
 
     On SQLite, foreign keys are switched off for the run: batch mode rebuilds a table by copying
     and dropping it, and with foreign keys on, that drop would cascade into the rows that refer
     to it. The keys are checked once the migration is done.
     """
+    revisions: list[str | None] = []
 
     def run(connection: Connection) -> None:
+        revisions.append(_current(connection))
         cfg = alembic_config()
         cfg.attributes["connection"] = connection
         action(cfg)
+        revisions.append(_current(connection))
 
     async with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
             await _sqlite_foreign_keys(conn, on=False)
+            await _sqlite_busy_timeout(conn, SQLITE_MIGRATION_BUSY_MS)
+            await conn.execution_options(**{WRITE: True})
         try:
             async with conn.begin():
+                if not sqlite:
+                    lock = text("SELECT pg_advisory_xact_lock(:key)")
+                    await conn.execute(lock, {"key": MIGRATION_LOCK})
                 await conn.run_sync(run)
                 if sqlite:
                     broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
@@ -68,7 +92,15 @@ async def _migrate(engine: AsyncEngine, action: Callable[[Config], None]) -> Non
                         raise RuntimeError(f"migration left broken references: {broken[:5]}")
         finally:
             if sqlite:
+                await _sqlite_busy_timeout(conn, SQLITE_BUSY_TIMEOUT_MS)
                 await _sqlite_foreign_keys(conn, on=True)
+    return revisions[0], revisions[-1]
+
+
+async def _sqlite_busy_timeout(conn: AsyncConnection, milliseconds: int) -> None:
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
 
 
 async def _sqlite_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:
@@ -79,9 +111,18 @@ async def _sqlite_foreign_keys(conn: AsyncConnection, *, on: bool) -> None:
     await driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
 
 
-async def upgrade(engine: AsyncEngine, target: str = "head") -> None:
-    await _migrate(engine, lambda cfg: command.upgrade(cfg, target))
+async def upgrade(engine: AsyncEngine, target: str = "head") -> tuple[str | None, str | None]:
+    """Migrates to ``target``; returns the revisions before and after (None: empty)."""
+    return await _migrate(engine, lambda cfg: command.upgrade(cfg, target))
 
 
-async def downgrade(engine: AsyncEngine, target: str) -> None:
-    await _migrate(engine, lambda cfg: command.downgrade(cfg, target))
+async def downgrade(engine: AsyncEngine, target: str) -> tuple[str | None, str | None]:
+    return await _migrate(engine, lambda cfg: command.downgrade(cfg, target))
+
+
+def known_revision(revision: str) -> bool:
+    """Whether ``revision`` is one of this version's migrations."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except Exception:  # alembic raises several kinds for an unknown or malformed revision
+        return False

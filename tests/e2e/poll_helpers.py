@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
 import itertools
 import re
@@ -141,3 +143,19 @@ async def close_posts(db_url: str, poll_id: int) -> list[tuple[str, str]]:
             return [(k, str(getattr(s, "value", s))) for k, s in rows]
     finally:
         await engine.dispose()
+
+
+async def close_posts_when(
+    db_url: str, poll_id: int, expected: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """The poll's close posts once they are ``expected``, or as they are after 15 s: the bot
+    marks a close sent once Discord has answered its edit, which the test may see first."""
+    found: list[tuple[str, str]] = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(15):
+            while True:
+                found = await close_posts(db_url, poll_id)
+                if found == expected:
+                    break
+                await asyncio.sleep(0.05)
+    return found

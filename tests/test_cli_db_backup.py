@@ -1,0 +1,114 @@
+"""`launchbot db backup FILE`: what it refuses and what it leaves behind (the backup taken while
+the bot runs and writes is in tests/e2e/test_db_backup.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.support import databases
+from tests.test_cli import _one_line_error, launchbot
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LAUNCHBOT_DATABASE_URL": databases.sqlite_url(tmp_path / "db" / "bot.db"),
+    }
+    assert launchbot(env, "db", "upgrade", cwd=tmp_path).returncode == 0
+    assert (
+        launchbot(env, "launches", "import", "bundled", "--guild", "1", cwd=tmp_path).returncode
+        == 0
+    )
+    return env
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _launches(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("SELECT count(*) FROM launches").fetchone()[0])
+
+
+def test_a_backup_is_one_checked_file_that_the_bot_can_run_on(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    made = launchbot(env, "db", "backup", "backups/first.db", cwd=tmp_path / "db")
+    assert made.returncode == 1
+    assert _one_line_error(made) == (
+        f"launchbot: the folder {tmp_path / 'db' / 'backups'} does not exist: create it first"
+    )
+    made = launchbot(env, "db", "backup", "first.db", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    backup = tmp_path / "first.db"
+    assert made.stdout.startswith(f"backed up {tmp_path / 'db' / 'bot.db'} to {backup}: ")
+    assert made.stdout.rstrip().endswith(", 14 tables, schema 0009, integrity ok")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "first.db"]  # no temporary left
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # self-contained
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    restored = {**env, "LAUNCHBOT_DATABASE_URL": databases.sqlite_url(backup)}
+    listed = launchbot(restored, "launches", "list", "--guild", "1", "--all", cwd=tmp_path)
+    original = launchbot(env, "launches", "list", "--guild", "1", "--all", cwd=tmp_path)
+    assert listed.returncode == 0 and listed.stdout == original.stdout
+    assert "Xiaomi 12S Ultra" in listed.stdout
+
+
+def test_an_existing_file_is_replaced_only_with_force(env: dict[str, str], tmp_path: Path) -> None:
+    taken = tmp_path / "taken.db"
+    taken.write_bytes(b"an older backup")
+    refused = launchbot(env, "db", "backup", str(taken), cwd=tmp_path)
+    assert refused.returncode == 1
+    assert _one_line_error(refused) == f"launchbot: {taken} already exists: --force replaces it"
+    assert taken.read_bytes() == b"an older backup"
+    forced = launchbot(env, "db", "backup", str(taken), "--force", cwd=tmp_path)
+    assert forced.returncode == 0, forced.stderr
+    assert _launches(taken) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "taken.db"]
+
+
+@pytest.mark.parametrize("where", ["the database", "a folder", "no database"])
+def test_what_cannot_be_a_backup_is_refused_in_one_line(
+    env: dict[str, str], tmp_path: Path, where: str
+) -> None:
+    database = tmp_path / "db" / "bot.db"
+    before = _digest(database)
+    if where == "the database":
+        result = launchbot(env, "db", "backup", "db/../db/bot.db", "--force", cwd=tmp_path)
+        expected = (
+            f"launchbot: {tmp_path / 'db/../db/bot.db'} is the database itself: give another file"
+        )
+    elif where == "a folder":
+        result = launchbot(env, "db", "backup", str(tmp_path), cwd=tmp_path)
+        expected = f"launchbot: {tmp_path} is a folder: give the backup file's name"
+    else:
+        missing = {**env, "LAUNCHBOT_DATABASE_URL": databases.sqlite_url(tmp_path / "none.db")}
+        result = launchbot(missing, "db", "backup", "x.db", cwd=tmp_path)
+        expected = (
+            f"launchbot: there is no database file at {tmp_path / 'none.db'}: nothing to back up"
+        )
+        assert not (tmp_path / "none.db").exists()
+    assert result.returncode == 1
+    assert _one_line_error(result) == expected
+    assert _digest(database) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["db"]
+
+
+def test_postgresql_is_told_the_pg_dump_command_without_its_password(tmp_path: Path) -> None:
+    url = "postgresql+asyncpg://launchbot:s3cret-pw@db.example:5433/calendar"
+    env = {"PATH": "/usr/bin:/bin", "LAUNCHBOT_DATABASE_URL": url}
+    result = launchbot(env, "db", "backup", "my backup.dump", cwd=tmp_path)
+    assert result.returncode == 2
+    line = _one_line_error(result)
+    assert (
+        "pg_dump --format=custom '--file=my backup.dump' postgresql://launchbot@db.example:5433/calendar"
+        in line
+    )
+    assert "s3cret" not in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []
