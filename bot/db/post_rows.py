@@ -377,6 +377,16 @@ async def counts_by_state(session: AsyncSession, guild_id: int) -> dict[PostStat
     return {PostState(state): int(count) for state, count in rows}
 
 
+async def pending_in_all_servers(session: AsyncSession, now: datetime) -> tuple[int, int]:
+    """How many posts wait to be sent, and how many of them are due by ``now``, in every server
+    (an operator's figure, not a server's): one scan of the pending posts' partial index."""
+    overdue = func.count().filter(Post.due_at <= now)
+    row = (
+        await session.execute(select(func.count(), overdue).where(Post.state == PostState.PENDING))
+    ).one()
+    return int(row[0]), int(row[1])
+
+
 def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 

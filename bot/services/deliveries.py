@@ -178,6 +178,11 @@ class DeliveryService:
             await begin_write(session)
             await post_rows.release(session, [p.id for p in posts], self._clock())
 
+    async def pending_in_all_servers(self) -> tuple[int, int]:
+        """Posts waiting in every server, and those of them already due (for the metrics)."""
+        async with reading(self._sessions) as session:
+            return await post_rows.pending_in_all_servers(session, self._clock())
+
     async def counts(self, guild_id: int) -> dict[PostState, int]:
         async with reading(self._sessions) as session:
             return await post_rows.counts_by_state(session, guild_id)
