@@ -14,7 +14,14 @@ from types import SimpleNamespace
 
 import aiohttp
 import discord
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
@@ -31,6 +38,9 @@ CHECKS = ("gateway", "database", "dispatcher")
 
 class Metrics:
     def __init__(self) -> None:
+        # No ``*_created`` series beside each counter and histogram: in the text format each
+        # would be a time series of its own, saying only when the process started.
+        disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = registry = CollectorRegistry()
         self._posts = Counter(
             "launchbot_posts",
@@ -71,9 +81,10 @@ class Metrics:
         for scope in RATE_LIMIT_SCOPES:
             self._rate_limited.labels(scope)
         self._votes = Counter(
-            "launchbot_votes", "Poll votes recorded (each click that changed a vote)",
+            "launchbot_votes",
+            "Poll votes recorded: each click on an answer (or pick of how sure) the database took",
             registry=registry,
-        )  # fmt: skip
+        )
         self._checks = Gauge(
             "launchbot_health_check",
             "1 when the check passes, 0 when it fails (as /healthz reports them)",

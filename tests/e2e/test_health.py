@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
@@ -179,3 +180,30 @@ async def test_a_port_in_use_stops_the_start_with_one_clear_line(
     )
     assert "Traceback" not in output
     assert emu.gateway.identify_count == 0, "it must stop before it connects"
+
+
+async def test_while_draining_it_says_stopping_and_it_is_closed_after(
+    emu: Emulator, server: Server, db_url: str
+) -> None:
+    running = await start_bot(emu, db_url, **LISTEN)
+    try:
+        address = _address(running)
+        await until_health(address, healthy)
+        answer = emu.faults.slow(
+            "POST", "/interactions/{interaction_id}/{interaction_token}/callback", 1.5, count=1
+        )
+        handle = await emu.invoke_slash(server.guild, server.member, "about")
+        async with asyncio.timeout(15):  # the answer is on its way: the command is in flight
+            while True:
+                if answer.hits:
+                    break
+                await asyncio.sleep(0.01)
+        running.app.request_stop()
+        status, body = await health(address)
+        assert (status, body["status"]) == (503, "stopping"), body
+        assert (await handle.wait_response()).embeds[0]["title"] == "launchbot"
+    finally:
+        await running.stop()
+    assert running.app.endpoint is None
+    with pytest.raises(aiohttp.ClientConnectionError):
+        await health(address)
