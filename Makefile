@@ -48,6 +48,7 @@ bench: $(VENV)/.installed-test
 	$(if $(PG),$(BIN)/python -m benchmarks.catalog_import --url '$(PG)')
 	$(BIN)/python -m benchmarks.scheduled_posts --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
 	$(BIN)/python -m benchmarks.poll_votes --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
+	$(BIN)/python -m benchmarks.metrics_scrape --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
