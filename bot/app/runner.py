@@ -119,10 +119,12 @@ class BotApp:
         if self.settings.http_listen is None:
             return
         host, port = self.settings.http_listen
+        deliveries = self.runtime.deliveries
         endpoint = OpsEndpoint(
             Health(self.bot, self.stop_requested.is_set),
             self.metrics,
-            self.runtime.deliveries.pending_in_all_servers,
+            pending=deliveries.pending_in_all_servers,
+            overdue=deliveries.overdue_in_all_servers,
         )
         try:
             self.http_address = await endpoint.start(host, port)

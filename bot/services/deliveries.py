@@ -178,8 +178,13 @@ class DeliveryService:
             await begin_write(session)
             await post_rows.release(session, [p.id for p in posts], self._clock())
 
-    async def pending_in_all_servers(self) -> tuple[int, int]:
-        """Posts waiting in every server, and those of them already due (for the metrics)."""
+    async def pending_in_all_servers(self) -> int:
+        """Posts waiting to be sent in every server (for the metrics)."""
+        async with reading(self._sessions) as session:
+            return await post_rows.pending_in_all_servers(session)
+
+    async def overdue_in_all_servers(self) -> int:
+        """Posts waiting to be sent in every server whose time has come (for the metrics)."""
         async with reading(self._sessions) as session:
             return await post_rows.pending_in_all_servers(session, self._clock())
 

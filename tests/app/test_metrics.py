@@ -3,6 +3,7 @@ zero, 429s told apart by Discord's headers, and a client that is not connected s
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import discord
@@ -13,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app.gateway_state import shard_states
 from bot.app.metrics import Metrics, rate_limit_scope
+from bot.app.ops_http import Recount
 from bot.domain.vocabulary import PostState
 
 
@@ -92,3 +94,24 @@ async def test_an_auto_sharded_client_shows_each_of_its_shards_before_they_conne
         intents=discord.Intents.none(), shard_ids=[2, 3], shard_count=4
     )
     assert [(s.shard_id, s.connected) for s in shard_states(client)] == [(2, False), (3, False)]
+
+
+async def test_a_recount_is_made_once_it_is_old_enough_and_a_failed_one_is_not_kept() -> None:
+    now = [0.0]
+    answers: list[int | Exception] = [7, RuntimeError("database gone"), 9]
+
+    async def count() -> int:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    recount = Recount(count, 60.0, clock=lambda: now[0])
+    assert [await recount(), await recount()] == [7, 7]  # counted once
+    now[0] = 59.9
+    assert await recount() == 7
+    now[0] = 60.0
+    with pytest.raises(RuntimeError):
+        await recount()
+    assert await recount() == 9 and answers == []
+    assert await asyncio.gather(recount(), recount()) == [9, 9]
