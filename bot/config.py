@@ -167,6 +167,22 @@ def _tally_seconds(raw: str) -> float:
     return value
 
 
+def _listen(raw: str) -> tuple[str, int] | None:
+    """``off`` (or empty), or ``host:port``; ``[::1]:9108`` for an IPv6 address, port 0 for any
+    free port (the log says which)."""
+    text = raw.strip()
+    if text.lower() in ("", "off"):
+        return None
+    host, _, port = text.rpartition(":")
+    bracketed = host.startswith("[") and host.endswith("]")
+    host = host[1:-1] if bracketed else host
+    plain = bool(host) and not any(c.isspace() or c in "[]/" for c in host)
+    plain = plain and (bracketed or ":" not in host)
+    if plain and port.isdigit() and int(port) <= 65535:
+        return host, int(port)
+    raise ValueError("off, or host:port to serve /healthz and /metrics, e.g. 127.0.0.1:9108")
+
+
 @dataclass(frozen=True)
 class Spec:
     """One setting: its key in config.toml, its environment variable, and its default (the only
@@ -195,6 +211,7 @@ SPECS: tuple[Spec, ...] = (
     Spec("posts.sweep_seconds", "LAUNCHBOT_POSTS_SWEEP_SECONDS", "5", _sweep_seconds),
     Spec("posts.lease_seconds", "LAUNCHBOT_POSTS_LEASE_SECONDS", "120", _lease_seconds),
     Spec("polls.tally_seconds", "LAUNCHBOT_POLLS_TALLY_SECONDS", "2", _tally_seconds),
+    Spec("http.listen", "LAUNCHBOT_HTTP_LISTEN", "off", _listen),
 )  # fmt: skip
 
 
@@ -213,6 +230,7 @@ class Settings:
     posts_sweep_seconds: float
     posts_lease_seconds: float
     polls_tally_seconds: float
+    http_listen: tuple[str, int] | None = None
     token: Secret | None = field(default=None, repr=False)
     config_path: Path | None = None
 
@@ -269,6 +287,22 @@ def _read_file(path: Path) -> dict[str, str]:
     return _flatten(data, path)
 
 
+def log_format_hint(environ: Mapping[str, str] | None = None) -> str:
+    """The log format as far as it can be told before the settings are read and checked (so that
+    an error in them is written as the log would be): the environment's, else the config file's,
+    else text."""
+    env = os.environ if environ is None else environ
+    try:
+        return _log_format(env["LAUNCHBOT_LOG_FORMAT"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        with Path(env.get(CONFIG_ENV) or DEFAULT_CONFIG_PATH).open("rb") as handle:
+            return _log_format(str(tomllib.load(handle)["logging"]["format"]))
+    except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError):
+        return "text"
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     explicit = env.get(CONFIG_ENV)
@@ -302,6 +336,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         posts_sweep_seconds=values["posts.sweep_seconds"],
         posts_lease_seconds=values["posts.lease_seconds"],
         polls_tally_seconds=values["polls.tally_seconds"],
+        http_listen=values["http.listen"],
         token=Secret(token) if token else None,
         config_path=config_path,
     )

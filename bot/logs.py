@@ -1,4 +1,7 @@
-"""Logging: readable text by default, JSON lines on request; the token is never written."""
+"""Logging: readable text by default, JSON lines on request; the token is never written.
+
+In JSON mode every line on standard error is a JSON object: the log's, the command line's own
+messages (``tell``), warnings, and exceptions nobody caught (``log_what_escapes``)."""
 
 from __future__ import annotations
 
@@ -6,7 +9,9 @@ import json
 import logging
 import re
 import sys
+import threading
 from datetime import UTC, datetime
+from types import TracebackType
 
 # Interaction tokens let anyone answer as the bot for 15 minutes: discord.py logs them at DEBUG
 # in callback and webhook URLs and in the gateway payloads it receives.
@@ -63,5 +68,56 @@ def setup_logging(level: str, fmt: str, secrets: list[str] | None = None) -> Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    logging.captureWarnings(True)
     if level != "DEBUG":
         logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def json_mode() -> bool:
+    return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers)
+
+
+def tell(message: str, level: int = logging.ERROR, *, prefixed: bool = True) -> None:
+    """A message for the operator on standard error, whatever the log level: as text (after
+    ``launchbot: `` when ``prefixed``), or as a JSON line through the log's handler (so
+    redacted too)."""
+    handlers = [h for h in logging.getLogger().handlers if isinstance(h.formatter, JsonFormatter)]
+    if not handlers:
+        sys.stderr.write(f"launchbot: {message}\n" if prefixed else f"{message}\n")
+        sys.stderr.flush()
+        return
+    record = logging.LogRecord("launchbot.cli", level, __file__, 0, "%s", (message,), None)
+    for handler in handlers:
+        handler.handle(record)
+
+
+def log_what_escapes() -> None:
+    """Exceptions nobody caught (in the main thread or another) and those Python can only
+    ignore (in a destructor, say) go to the log instead of straight to standard error."""
+    crash = logging.getLogger("launchbot.crash")
+
+    def uncaught(
+        kind: type[BaseException], value: BaseException, trace: TracebackType | None
+    ) -> None:
+        crash.critical("uncaught %s: %s", kind.__name__, value, exc_info=(kind, value, trace))
+
+    def in_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None:
+            return
+        name = args.thread.name if args.thread else "?"
+        crash.error(
+            "uncaught %s in thread %s: %s", args.exc_type.__name__, name, args.exc_value,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )  # fmt: skip
+
+    def unraisable(info: sys.UnraisableHookArgs) -> None:
+        where = info.err_msg or "Exception ignored in"
+        crash.error(
+            "%s: %r", where, info.object,
+            exc_info=(info.exc_type, info.exc_value, info.exc_traceback)
+            if info.exc_value is not None else None,
+        )  # fmt: skip
+
+    sys.excepthook = uncaught
+    threading.excepthook = in_thread
+    sys.unraisablehook = unraisable

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -9,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db import migrate
-from bot.db.engine import create_engine, create_session_factory
+from bot.db.engine import create_engine, create_session_factory, ping
 from bot.db.sqlite_file import sqlite_path
 from bot.domain.clock import Clock, utc_now
 from bot.domain.errors import StorageUnavailable
@@ -90,6 +91,23 @@ class Runtime:
             raise SchemaOutOfDate(
                 f"the database is {state} but this version needs {head}: {UPGRADE_HINT}"
             )
+
+    async def ping(self, within: float) -> None:
+        """Raises ``DatabaseUnavailable`` (saying why, in one line) unless the database answers a
+        trivial statement within ``within`` seconds."""
+        try:
+            async with asyncio.timeout(within):
+                await ping(self.engine)
+        except TimeoutError:
+            raise DatabaseUnavailable(f"no answer within {within:g} s") from None
+        except StorageUnavailable as exc:
+            path = sqlite_path(self.settings.database_url)
+            raise DatabaseUnavailable(
+                f"the database file {path} has been deleted or replaced since the bot opened it"
+            ) from exc
+        except (OSError, SQLAlchemyError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [repr(exc)]
+            raise DatabaseUnavailable(reason[0][:300]) from exc
 
     async def close(self) -> None:
         await self.engine.dispose()

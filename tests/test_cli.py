@@ -167,6 +167,9 @@ def test_check_config_shows_settings_without_the_token(tmp_path: Path) -> None:
     assert "configuration is valid" in result.stdout and "token:            set" in result.stdout
     assert "super.secret.token" not in result.stdout + result.stderr
     assert not (tmp_path / "data").exists()
+    assert "http:             off (/healthz and /metrics not served)" in result.stdout
+    served = launchbot({**env, "LAUNCHBOT_HTTP_LISTEN": "[::1]:9108"}, "check-config", cwd=tmp_path)
+    assert "http:             /healthz and /metrics on [::1]:9108" in served.stdout
 
 
 def test_large_import_shows_progress(cli_env: dict[str, str], tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SPECS, ConfigError, load_settings
+from bot.config import SPECS, ConfigError, load_settings, log_format_hint
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -71,6 +71,10 @@ def test_every_setting_has_an_environment_name() -> None:
         ("LAUNCHBOT_DEFAULT_TIMEZONE", "CEST", "IANA"),
         ("LAUNCHBOT_DEFAULT_REMINDER_OFFSETS", "7x", "offsets"),
         ("LAUNCHBOT_DEFAULT_DIGEST_TIME", "25:00", "HH:MM"),
+        ("LAUNCHBOT_HTTP_LISTEN", "9108", "host:port"),
+        ("LAUNCHBOT_HTTP_LISTEN", "localhost:http", "host:port"),
+        ("LAUNCHBOT_HTTP_LISTEN", "127.0.0.1:65536", "host:port"),
+        ("LAUNCHBOT_HTTP_LISTEN", "::1:9108", "host:port"),
     ],
 )
 def test_bad_value_names_key_value_and_expected_form(env: str, value: str, expected: str) -> None:
@@ -114,3 +118,35 @@ def test_each_default_is_declared_once_and_documented_as_it_is() -> None:
     for spec in SPECS:
         row = next(r for r in readme.splitlines() if r.startswith(f"| `{spec.env}`"))
         assert f"`{spec.default}`" in row, f"README shows another default for {spec.env}: {row}"
+
+
+@pytest.mark.parametrize(
+    ("raw", "listen"),
+    [
+        ("off", None),
+        ("", None),
+        ("OFF", None),
+        ("127.0.0.1:9108", ("127.0.0.1", 9108)),
+        (" 0.0.0.0:0 ", ("0.0.0.0", 0)),
+        ("[::1]:9108", ("::1", 9108)),
+        ("metrics.internal:9108", ("metrics.internal", 9108)),
+    ],
+)
+def test_http_listen_is_off_or_a_host_and_port(raw: str, listen: tuple[str, int] | None) -> None:
+    assert load_settings(_env(LAUNCHBOT_HTTP_LISTEN=raw)).http_listen == listen
+    assert load_settings(_env()).http_listen is None  # off unless asked for
+
+
+def test_the_log_format_is_known_before_the_settings_are_checked(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[logging]\nformat = "json"\nlevel = "LOUD"\n', encoding="utf-8")
+    assert log_format_hint({"LAUNCHBOT_CONFIG": str(config)}) == "json"
+    assert (
+        log_format_hint({"LAUNCHBOT_CONFIG": str(config), "LAUNCHBOT_LOG_FORMAT": "text"}) == "text"
+    )
+    assert log_format_hint({"LAUNCHBOT_CONFIG": str(tmp_path / "none.toml")}) == "text"
+    config.write_text("[logging\n", encoding="utf-8")
+    assert (
+        log_format_hint({"LAUNCHBOT_CONFIG": str(config), "LAUNCHBOT_LOG_FORMAT": "JSON"}) == "json"
+    )
+    assert log_format_hint({"LAUNCHBOT_CONFIG": str(config)}) == "text"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app.dm_channels import DmChannels
 from bot.app.in_flight import InFlight
+from bot.app.metrics import Metrics
 from bot.app.pacing import Pacer, discord_global_wait
 from bot.app.post_kinds import Drop, Edit, Send, composers
 from bot.app.post_sender import send_post
@@ -48,6 +50,9 @@ SERVERS_IN_HAND = 100
 """Servers whose posts are being sent at once: enough to fill the global pace (48/s) while each
 channel is held to 1/s."""
 WAKE_JOB, SWEEP_JOB = "posts-wake", "posts-sweep"
+STALE_AFTER = 60.0
+"""Seconds without a look after which the dispatcher is reported stuck (or ten sweeps, if
+longer)."""
 _OVERLAP = 3
 """A look may start while one is sending (it returns at once), instead of APScheduler warning
 that the job is still running."""
@@ -66,6 +71,7 @@ class Dispatcher:
         lease: timedelta = LEASE,
         pacer: Pacer | None = None,
         polls: tuple[PollService, PollMessages] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._client = client
         self._deliveries = deliveries
@@ -81,8 +87,13 @@ class Dispatcher:
         self._armed: datetime | None = None
         self._poked = asyncio.Event()
         self._ready = False
+        self._metrics = metrics or Metrics()
+        self._started_at: float | None = None
+        self._last_look: float | None = None
+        """When the last look began (``time.monotonic``): the sweep's, or a wake-up's."""
 
     def start(self) -> None:
+        self._started_at = time.monotonic()
         self._scheduler.add_job(
             self._look, IntervalTrigger(seconds=self._sweep_seconds), id=SWEEP_JOB,
             coalesce=True, max_instances=_OVERLAP, misfire_grace_time=None,
@@ -100,7 +111,23 @@ class Dispatcher:
             replace_existing=True, max_instances=_OVERLAP, misfire_grace_time=None,
         )  # fmt: skip
 
+    def liveness(self) -> tuple[str | None, float | None]:
+        """What keeps it from sending posts (None if nothing), and how many seconds ago its last
+        look began: it must look at least every few sweeps, however busy it is sending (a look
+        while one is sending returns at once), so a missed look means a stuck scheduler."""
+        if self._started_at is None:
+            return "not started yet", None
+        ago = time.monotonic() - (self._last_look or self._started_at)
+        if not self._scheduler.running or self._scheduler.get_job(SWEEP_JOB) is None:
+            return "its scheduler has stopped", ago
+        stale = max(STALE_AFTER, 10 * self._sweep_seconds)
+        if ago > stale:
+            every = f"{self._sweep_seconds:g}"
+            return f"no look at due posts for {ago:.0f} s (one is due every {every} s)", ago
+        return None, ago
+
     async def _look(self) -> None:
+        self._last_look = time.monotonic()
         if self._armed is not None and self._armed <= self._clock():
             self._armed = None
         if self._in_flight.closing:
@@ -189,17 +216,17 @@ class Dispatcher:
         when = timing(post.due_at, post.expires_at, now)
         if when is Timing.EXPIRED:
             reason = f"too late: due {post.due_at:%Y-%m-%d %H:%M} UTC, the bot was not running"
-            await self._deliveries.finish(post, PostState.SKIPPED, reason=reason)
+            await self._finish(post, PostState.SKIPPED, reason=reason)
             return
         composer = self._composers.get(post.kind)
         if composer is None:
             reason = f"this version of the bot cannot send a {post.kind!r} post"
-            await self._deliveries.finish(post, PostState.FAILED, reason=reason)
+            await self._finish(post, PostState.FAILED, reason=reason)
             return
         late = when is Timing.LATE
         composed = await composer.compose(post, late=late)
         if isinstance(composed, Drop):
-            await self._deliveries.finish(post, composed.state, reason=composed.reason)
+            await self._finish(post, composed.state, reason=composed.reason)
             return
         try:
             if isinstance(composed, Edit):  # paced by whoever makes it
@@ -215,9 +242,15 @@ class Dispatcher:
         except (aiohttp.ClientError, TimeoutError):
             await self._failed(post, composed, None, None)
             return
+        sent_at = self._clock()
         await self._deliveries.finish(
             post, PostState.SENT, channel_id=channel_id, message_id=message_id, late=late
         )
+        self._metrics.post_finished(PostState.SENT, late_by=sent_at - post.due_at)
+
+    async def _finish(self, post: ClaimedPost, state: PostState, *, reason: str) -> None:
+        await self._deliveries.finish(post, state, reason=reason)
+        self._metrics.post_finished(state)
 
     async def _dm_channel(self, user_id: int | None) -> int:
         if user_id is None:
@@ -234,8 +267,10 @@ class Dispatcher:
             await self._deliveries.finish(
                 post, PostState.FAILED, reason=outcome.reason, refused=refused
             )
+            self._metrics.post_finished(PostState.FAILED)
             return
         await self._deliveries.retry(post, outcome.at, outcome.reason)
+        self._metrics.post_retried()
         self.wake_at(outcome.at)
 
 

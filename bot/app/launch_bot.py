@@ -21,6 +21,7 @@ from bot.app.command_sync import sync_commands
 from bot.app.dispatcher import Dispatcher
 from bot.app.dm_notices import after_interaction
 from bot.app.in_flight import InFlight
+from bot.app.metrics import Metrics
 from bot.app.native_polls import NativePolls
 from bot.app.pacing import Pacer, discord_global_wait
 from bot.app.plan_checks import PlanChecks
@@ -61,7 +62,8 @@ class LaunchTree(app_commands.CommandTree["LaunchBot"]):
         started = time.perf_counter()
         task = asyncio.current_task()
         if task is not None:
-            task.add_done_callback(lambda _: _log_interaction(interaction, started))
+            metrics = self.client.metrics
+            task.add_done_callback(lambda _: _log_interaction(interaction, started, metrics))
         arm_auto_defer(interaction, in_flight)
         after_interaction(interaction)
         return True
@@ -72,9 +74,13 @@ class LaunchTree(app_commands.CommandTree["LaunchBot"]):
         await handle_command_error(interaction, error)
 
 
-def _log_interaction(interaction: discord.Interaction[Any], started: float) -> None:
-    latency_ms = round((time.perf_counter() - started) * 1000, 1)
+def _log_interaction(
+    interaction: discord.Interaction[Any], started: float, metrics: Metrics
+) -> None:
+    seconds = time.perf_counter() - started
+    latency_ms = round(seconds * 1000, 1)
     command = interaction.command.qualified_name if interaction.command else "?"
+    metrics.interaction(command, seconds)
     outcome = "failed" if interaction.command_failed else "ok"
     log.info(
         "interaction guild=%s user=%s command=/%s latency_ms=%s outcome=%s",
@@ -102,8 +108,10 @@ class LaunchBot(commands.Bot):
         clock: Clock,
         force_sync: bool = False,
         sync_only: bool = False,
+        metrics: Metrics | None = None,
         **client_options: Any,
     ) -> None:
+        """``metrics``: the app's (``BotApp``), which also counts 429s through ``http_trace``."""
         # launchbot has no voice features, so discord.py's warnings about voice libraries are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
@@ -123,6 +131,7 @@ class LaunchBot(commands.Bot):
         self.force_sync = force_sync
         self.sync_only = sync_only
         self.started_at = clock()
+        self.metrics = metrics or Metrics()
         self.in_flight = InFlight()
         self.became_ready = asyncio.Event()
         self.synced = False
@@ -136,7 +145,7 @@ class LaunchBot(commands.Bot):
             self, runtime.deliveries, scheduler, clock, self.in_flight,
             sweep_seconds=settings.posts_sweep_seconds,
             lease=timedelta(seconds=settings.posts_lease_seconds),
-            pacer=pacer, polls=(runtime.polls, self.poll_messages),
+            pacer=pacer, polls=(runtime.polls, self.poll_messages), metrics=self.metrics,
         )  # fmt: skip
         self.announcer = Announcer(
             runtime, clock, self.dispatcher.wake_at, self.poll_messages.changed

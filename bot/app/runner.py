@@ -2,12 +2,14 @@
 
 Start-up checks the schema, points discord.py at the configured endpoints and logs in. SIGTERM or
 SIGINT stop it gracefully: no new work, in-flight commands get up to 10 s, then the gateway is
-closed and the engine disposed.
+closed and the engine disposed. With ``http.listen`` set, /healthz and /metrics are served from
+after the database check until the end of the drain (``bot.app.ops_http``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import signal
 from datetime import UTC
@@ -18,7 +20,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.app.endpoints import apply_endpoints
 from bot.app.gateway_wait import wait_for_gateway
+from bot.app.health import Health
 from bot.app.launch_bot import SHUTDOWN_GRACE_SECONDS, LaunchBot
+from bot.app.metrics import Metrics
+from bot.app.ops_http import OpsEndpoint
 from bot.config import Settings
 from bot.domain.clock import Clock, utc_now
 from bot.runtime import Runtime
@@ -45,21 +50,29 @@ class BotApp:
         self.settings = settings
         self.clock = clock
         self.runtime = Runtime.create(settings, clock)
+        self.metrics = Metrics()
+        client_options.setdefault("http_trace", self.metrics.trace_config())
         self.bot = LaunchBot(
             settings=settings,
             runtime=self.runtime,
             scheduler=AsyncIOScheduler(timezone=UTC),
             clock=clock,
             force_sync=force_sync,
+            metrics=self.metrics,
             **client_options,
         )
+        self.metrics.watch_gateway(self.bot)
         self.stop_requested = asyncio.Event()
+        self.endpoint: OpsEndpoint | None = None
+        self.http_address: tuple[str, int] | None = None
+        """Where /healthz and /metrics are served, once they are."""
 
     async def run(self) -> None:
         """Runs until stopped (signal or ``request_stop``) or until the connection fails."""
         apply_endpoints(self.settings.api_base, self.settings.gateway_url)
         try:
             await self._check_database()
+            await self._serve_http()
             token = self.settings.token.reveal() if self.settings.token else ""
             async with self.bot:
                 runner = asyncio.create_task(self._connect(token), name="launchbot-gateway")
@@ -84,6 +97,7 @@ class BotApp:
         except discord.PrivilegedIntentsRequired:
             raise StartupError("Discord refused an intent the bot asked for (4014)") from None
         finally:
+            await self._stop_http()
             await self.runtime.close()
             log.info("stopped")
 
@@ -100,6 +114,33 @@ class BotApp:
                 if self.bot.ws is not None or self.bot.is_closed():
                     raise
                 log.warning("the Discord gateway refused the first connection; waiting for it")
+
+    async def _serve_http(self) -> None:
+        if self.settings.http_listen is None:
+            return
+        host, port = self.settings.http_listen
+        deliveries = self.runtime.deliveries
+        endpoint = OpsEndpoint(
+            Health(self.bot, self.stop_requested.is_set),
+            self.metrics,
+            pending=deliveries.pending_in_all_servers,
+            overdue=deliveries.overdue_in_all_servers,
+        )
+        try:
+            self.http_address = await endpoint.start(host, port)
+        except OSError as exc:
+            shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+            raise StartupError(
+                f"cannot serve /healthz and /metrics on {shown} (http.listen, "
+                f"LAUNCHBOT_HTTP_LISTEN): {_bind_problem(exc)}"
+            ) from None
+        self.endpoint = endpoint
+        log.info("serving /healthz and /metrics on http://%s:%d", *self.http_address)
+
+    async def _stop_http(self) -> None:
+        if self.endpoint is not None:
+            await self.endpoint.stop()
+            self.endpoint = None
 
     async def _check_database(self) -> None:
         await self.runtime.require_current_schema()
@@ -126,3 +167,11 @@ class BotApp:
             raise StartupError("Discord refused the token in DISCORD_TOKEN (401)") from None
         finally:
             await self.runtime.close()
+
+
+def _bind_problem(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "the address is already in use (another process listens there)"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return "the address is not one of this machine's"
+    return exc.strerror or str(exc)

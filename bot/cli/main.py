@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,7 +21,7 @@ from bot.app.runner import BotApp, StartupError
 from bot.cli import db_tools, listing, listing_output, posts_output
 from bot.cli.errors import EXIT_ERROR, EXIT_SCHEMA, EXIT_USAGE, CliError
 from bot.cli.export_format import FORMATS, UnknownExtension, export_format, mismatch_note
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, load_settings, log_format_hint
 from bot.db import migrate
 from bot.db.sqlite_file import sqlite_path
 from bot.domain.catalog import bundled_catalog_path, load_catalog
@@ -27,7 +29,7 @@ from bot.domain.catalog_writer import dump_catalog
 from bot.domain.errors import DomainError
 from bot.domain.records import Actor
 from bot.domain.vocabulary import PostState
-from bot.logs import setup_logging
+from bot.logs import json_mode, log_what_escapes, setup_logging, tell
 from bot.runtime import DatabaseUnavailable, Runtime, SchemaOutOfDate
 from bot.services.catalog_export import export_catalog
 from bot.services.catalog_import import import_catalog
@@ -232,7 +234,7 @@ def _import(file: str, guild: int) -> Callable[[Runtime], Awaitable[int]]:
 
         def progress(done: int, total: int) -> None:
             if total >= 50 and (done % step == 0 or done == total):
-                print(f"importing: {done}/{total} launches", file=sys.stderr, flush=True)
+                tell(f"importing: {done}/{total} launches", logging.INFO, prefixed=False)
 
         result = await import_catalog(runtime.calendar, guild, Actor.cli(), entries, progress)
         print(f"imported {path.name} into server {guild}: {result.summary()}")
@@ -258,10 +260,10 @@ def _export(guild: int, requested: str | None, output: str | None, settings: Set
             Path(output).write_text(exported[0], encoding="utf-8")
         except OSError as exc:
             raise CliError(f"cannot write {output}: {exc.strerror}") from None
-        print(f"wrote {output}", file=sys.stderr)
+        tell(f"wrote {output}", logging.INFO, prefixed=False)
         note = mismatch_note(fmt, output)
         if note:
-            print(f"launchbot: {note}", file=sys.stderr)
+            tell(note, logging.WARNING)
     else:
         sys.stdout.write(exported[0])
     return 0
@@ -275,6 +277,7 @@ def _check_config(settings: Settings) -> int:
     print(f"discord gateway:  {settings.gateway_url}")
     print(f"dev server:       {settings.dev_guild_id or '(none: commands sync globally)'}")
     print(f"log:              {settings.log_level}, {settings.log_format}")
+    print(f"http:             {_listen_shown(settings)}")
     print(f"server defaults:  zone {settings.default_timezone}, reminders "
           f"{settings.default_reminder_offsets}, digest {settings.default_digest_day} "
           f"{settings.default_digest_time}")  # fmt: skip
@@ -282,6 +285,13 @@ def _check_config(settings: Settings) -> int:
     print(f"database state:   {asyncio.run(_database_state(settings))}")
     print("configuration is valid")
     return 0
+
+
+def _listen_shown(settings: Settings) -> str:
+    if settings.http_listen is None:
+        return "off (/healthz and /metrics not served)"
+    host, port = settings.http_listen
+    return f"/healthz and /metrics on {f'[{host}]' if ':' in host else host}:{port}"
 
 
 async def _database_state(settings: Settings) -> str:
@@ -340,7 +350,7 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _check_config(settings)
     if args.command in ("run", "sync"):
         if settings.token is None:
-            sys.stderr.write(TOKEN_HELP)
+            tell(TOKEN_HELP.removeprefix("launchbot: ").rstrip("\n"))
             return EXIT_USAGE
         return _serve(settings, sync_only=args.command == "sync")
     if args.command == "db" and args.db_command in db_tools.COMMANDS:
@@ -358,30 +368,49 @@ def dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return _export(args.guild, args.format, args.output, settings)
 
 
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """argparse writes its usage errors to standard error itself: in JSON mode, as one line."""
+    parser = build_parser()
+    if not json_mode():
+        return parser.parse_args(argv)
+    said = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(said):
+            return parser.parse_args(argv)
+    except SystemExit:
+        if said.getvalue().strip():
+            tell(said.getvalue().strip())
+        raise
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    if log_format_hint() == "json":  # what goes wrong before the settings are read, as JSON too
+        setup_logging("INFO", "json")
+        log_what_escapes()
+    args = _parse_args(argv)
     try:
         settings = load_settings()
         secrets = [settings.token.reveal()] if settings.token else []
         setup_logging(settings.log_level, settings.log_format, secrets)
+        if settings.log_format == "json":
+            log_what_escapes()
         return dispatch(args, settings)
     except ConfigError as exc:
-        print(f"launchbot: config error: {exc}", file=sys.stderr)
+        tell(f"config error: {exc}")
         return EXIT_USAGE
     except CliError as exc:
-        print(f"launchbot: {exc}", file=sys.stderr)
+        tell(str(exc))
         return exc.code
     except DomainError as exc:
-        print(f"launchbot: {exc}", file=sys.stderr)
+        tell(str(exc))
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one line for the operator; the trace only in the DEBUG log
         logging.getLogger("launchbot.cli").debug("unexpected error", exc_info=True)
-        print(
-            f"launchbot: unexpected error: {type(exc).__name__}: {exc} "
-            "(LAUNCHBOT_LOG_LEVEL=DEBUG shows the trace)",
-            file=sys.stderr,
+        tell(
+            f"unexpected error: {type(exc).__name__}: {exc} "
+            "(LAUNCHBOT_LOG_LEVEL=DEBUG shows the trace)"
         )
         return EXIT_ERROR
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -114,6 +114,13 @@ def _guard(engine: AsyncEngine, file: SqliteFile) -> None:
     event.listen(engine.sync_engine, "do_connect", file.before_connect)
     event.listen(engine.sync_engine, "connect", file.connected)
     event.listen(engine.sync_engine, "begin", lambda _connection: file.verify())
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """One trivial statement on a connection from the pool (SQLite's file checked first, as
+    before any transaction; PostgreSQL's connection pinged first): raises if it cannot."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -178,6 +178,16 @@ class DeliveryService:
             await begin_write(session)
             await post_rows.release(session, [p.id for p in posts], self._clock())
 
+    async def pending_in_all_servers(self) -> int:
+        """Posts waiting to be sent in every server (for the metrics)."""
+        async with reading(self._sessions) as session:
+            return await post_rows.pending_in_all_servers(session)
+
+    async def overdue_in_all_servers(self) -> int:
+        """Posts waiting to be sent in every server whose time has come (for the metrics)."""
+        async with reading(self._sessions) as session:
+            return await post_rows.pending_in_all_servers(session, self._clock())
+
     async def counts(self, guild_id: int) -> dict[PostState, int]:
         async with reading(self._sessions) as session:
             return await post_rows.counts_by_state(session, guild_id)

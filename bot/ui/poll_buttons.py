@@ -84,6 +84,7 @@ class AnswerButton(
             return
         defer_if_slow(interaction, bot.in_flight, ephemeral=True, after=DEFER_VOTE_AFTER)
         vote = await polls.vote(self.guild_id, poll_id, interaction.user.id, self.answer)
+        bot.metrics.vote_recorded()
         await reply(interaction, vote_reply(vote), ephemeral=True, allowed_mentions=NO_PINGS)
         bot.poll_messages.changed(self.guild_id, poll_id)
 
@@ -127,6 +128,7 @@ class HowSureSelect(
         vote = await bot.runtime.polls.vote(
             self.guild_id, poll_id, interaction.user.id, self.answer, int(picked)
         )
+        bot.metrics.vote_recorded()
         await reply(interaction, vote_reply(vote), ephemeral=True, allowed_mentions=NO_PINGS)
         bot.poll_messages.changed(self.guild_id, poll_id)
 

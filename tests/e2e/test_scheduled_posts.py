@@ -386,7 +386,11 @@ async def test_launches_from_before_scheduled_posts_get_theirs_at_start(
 ) -> None:
     await seed_launches(db_url, server.guild.id, 3)  # rows written straight, no posts planned
     assert await _states(db_url) == []
-    first = await launch_bot()
+    # The launches are dated from tomorrow on: at the start of today the reminders a day before
+    # are still ahead (from 09:00 UTC on, the first would be due, and skipped for want of an
+    # announce channel).
+    clock = FakeClock(datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0))
+    first = await launch_bot(clock)
     async with asyncio.timeout(15):
         planned = await _states(db_url)
         while sum(k.startswith("launch:0@") for k, _ in planned) < 3:
@@ -395,6 +399,6 @@ async def test_launches_from_before_scheduled_posts_get_theirs_at_start(
     assert {s for _, s in planned} == {"pending"}
     assert sum(k.startswith("launch:0@") for k, _ in planned) == 3
     await first.stop()
-    await launch_bot()
+    await launch_bot(clock)
     await asyncio.sleep(0.3)
     assert await _states(db_url) == planned  # planned once, not again at every start
