@@ -55,6 +55,21 @@ def _canonical_json(text: str) -> str:
     return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _part(value: Any, is_json: bool) -> str:
+    """``normal`` for the kinds of value a table is made of, tested in order of frequency."""
+    kind = type(value)
+    if kind is str:
+        return "j" + _canonical_json(value) if is_json else "s" + value
+    if kind is int:
+        return f"i{value}"
+    if value is None:
+        return "N"
+    if kind is datetime and value.tzinfo is UTC:
+        stamp: str = value.isoformat(timespec="microseconds")
+        return "t" + stamp
+    return normal(value, is_json=is_json)
+
+
 class TableSum:
     """Rows counted and summed; ``json`` says which columns hold JSON text."""
 
@@ -64,11 +79,14 @@ class TableSum:
         self._total = 0
 
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
+        json = self._json
+        total = self._total
         for row in rows:
-            parts = [normal(v, is_json=j) for v, j in zip(row, self._json, strict=True)]
-            text = "\x1f".join(f"{len(p)}:{p}" for p in parts)
+            # repr of a list of strings is unambiguous: no value can slide into the next
+            text = repr([_part(v, j) for v, j in zip(row, json, strict=True)])
             digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16)
-            self._total = (self._total + int.from_bytes(digest.digest(), "big")) % _MODULUS
+            total += int.from_bytes(digest.digest(), "big")
+        self._total = total % _MODULUS
         self.rows += len(rows)
 
     @property

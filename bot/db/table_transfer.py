@@ -32,7 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import ColumnElement, TableClause, column, table
+from sqlalchemy.sql import ColumnElement, Insert, TableClause, column, table
 from sqlalchemy.types import TypeEngine
 
 
@@ -140,8 +140,22 @@ class TableWriter:
                 raise DBAPIError(f"COPY {shape.name}", None, error) from error
         else:
             await self._conn.execute(
-                insert(shape.light), [dict(zip(shape.columns, row, strict=True)) for row in rows]
+                self._insert(), [dict(zip(shape.columns, row, strict=True)) for row in rows]
             )
+
+    def _insert(self) -> Insert:
+        """An INSERT for executemany. PostgreSQL takes JSON text only cast to json (SQLite
+        stores the text as it is, and its CAST would read "JSON" as a numeric type)."""
+        shape = self._shape
+        if self._dialect.name != "postgresql" or not any(shape.json):
+            return insert(shape.light)
+        values: dict[str, Any] = {
+            name: cast(bindparam(name, type_=Text()), JSON)
+            if is_json
+            else bindparam(name, type_=shape.light.c[name].type)
+            for name, is_json in zip(shape.columns, shape.json, strict=True)
+        }
+        return insert(shape.light).values(values)
 
     def _defer(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = {self._shape.columns[i]: row[i] for i in self._deferred}

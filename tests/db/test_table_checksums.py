@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from bot.db.table_checksums import TableSum, normal
+from bot.db.table_checksums import TableSum, _part, normal
 
 T = datetime(2027, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 
@@ -53,3 +53,10 @@ def test_a_sum_does_not_depend_on_row_order_but_on_every_value() -> None:
 def test_an_unknown_kind_of_value_is_an_error_not_a_blind_spot() -> None:
     with pytest.raises(TypeError, match="no normal form for a object value"):
         normal(object())
+
+
+def test_the_fast_path_gives_the_normal_forms() -> None:
+    for value in (None, True, 0, -5, 2**62, "", "x\x1f'\"", T, T.replace(microsecond=0), 1.5):
+        assert _part(value, False) == normal(value)
+    for text in ('{"b": 1, "a": [null]}', "null", "not json"):
+        assert _part(text, True) == normal(text, is_json=True)
