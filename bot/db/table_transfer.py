@@ -111,9 +111,12 @@ class TableWriter:
         self._deferred = [shape.columns.index(name) for name in shape.deferred]
         self._keys = [shape.columns.index(name) for name in shape.key]
         self._later: list[dict[str, Any]] = []
-        self._processors = [
-            _processor(shape.light.c[name].type, self._dialect) for name in shape.columns
+        self._converters = [
+            (at, process)
+            for at, name in enumerate(shape.columns)
+            if (process := _processor(shape.light.c[name].type, self._dialect)) is not None
         ]
+        """What COPY needs converted: (column index, the type's bind processor)."""
         self.highest = 0
         """The largest value of the counter column written."""
 
@@ -127,9 +130,7 @@ class TableWriter:
             at = shape.columns.index(shape.counter)
             self.highest = max(self.highest, max(int(row[at]) for row in rows))
         if self._dialect.name == "postgresql" and self._pg_copy:
-            records = [
-                tuple(p(v) for p, v in zip(self._processors, row, strict=True)) for row in rows
-            ]
+            records = [self._converted(row) for row in rows] if self._converters else rows
             driver: Any = (await self._conn.get_raw_connection()).driver_connection
             try:
                 await driver.copy_records_to_table(
@@ -157,6 +158,12 @@ class TableWriter:
         }
         return insert(shape.light).values(values)
 
+    def _converted(self, row: tuple[Any, ...]) -> list[Any]:
+        values = list(row)
+        for at, process in self._converters:
+            values[at] = process(values[at])
+        return values
+
     def _defer(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
         values = {self._shape.columns[i]: row[i] for i in self._deferred}
         if any(v is not None for v in values.values()):
@@ -179,9 +186,9 @@ class TableWriter:
         self._later = []
 
 
-def _processor(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
-    process = kind.dialect_impl(dialect).bind_processor(dialect)
-    return process if process is not None else (lambda value: value)
+def _processor(kind: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    process: Callable[[Any], Any] | None = kind.dialect_impl(dialect).bind_processor(dialect)
+    return process
 
 
 # counters -----------------------------------------------------------------------------------
