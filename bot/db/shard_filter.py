@@ -5,12 +5,14 @@ owned too. A process that runs every shard (or an unsharded one) adds no conditi
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, ColumnElement, bindparam
+from sqlalchemy import BigInteger, ColumnElement, Integer, bindparam, literal_column
 from sqlalchemy.orm import QueryableAttribute
 
 from bot.domain.shards import ShardSpan
 
 PARAMETERS = ("shard_count", "shard_first", "shard_last")
+_TIMESTAMP_BITS = literal_column("22", Integer)
+"""Written into the SQL: PostgreSQL shifts a bigint by an integer only."""
 
 
 Column = ColumnElement[int] | QueryableAttribute[int]
@@ -21,13 +23,13 @@ def owned(guild_id: Column, shards: ShardSpan | None) -> ColumnElement[bool] | N
     does."""
     if shards is None or shards.covers_all:
         return None
-    return (guild_id.bitwise_rshift(22) % shards.count).between(shards.first, shards.last)
+    return (guild_id.bitwise_rshift(_TIMESTAMP_BITS) % shards.count).between(shards.first, shards.last)
 
 
 def owned_by_parameters(guild_id: Column) -> ColumnElement[bool]:
     """``owned`` with named parameters (``shard_values``), for a statement compiled once."""
     count, first, last = (bindparam(name, type_=BigInteger) for name in PARAMETERS)
-    return (guild_id.bitwise_rshift(22) % count).between(first, last)
+    return (guild_id.bitwise_rshift(_TIMESTAMP_BITS) % count).between(first, last)
 
 
 def shard_values(shards: ShardSpan) -> dict[str, int]:
