@@ -14,7 +14,7 @@ from bot.domain.shards import ShardSpan, parse_shard_range, shard_of
 
 def test_discord_s_rule_reads_the_timestamp_part_of_the_id() -> None:
     assert shard_of(41771983423143937, 1) == 0
-    assert shard_of(41771983423143937, 2) == 1  # its timestamp part, 9959030177, is odd
+    assert shard_of(41771983423143937, 2) == 0  # its timestamp part, 9959216934, is even
     assert shard_of((12345 << 22) | 0x3FFFFF, 7) == 12345 % 7  # the low 22 bits do not count
 
 
