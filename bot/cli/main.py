@@ -15,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot import __version__
+from bot.app.pacing import GLOBAL_PER_SECOND, share_of_budget
 from bot.app.runner import BotApp, StartupError
 from bot.cli import listing, listing_output, posts_output
 from bot.cli.export_format import FORMATS, UnknownExtension, export_format, mismatch_note
@@ -291,7 +292,9 @@ def _check_config(settings: Settings) -> int:
     print(f"dev server:       {settings.dev_guild_id or '(none: commands sync globally)'}")
     print(f"shards:           {settings.shards or 'not sharded (one connection)'}")
     pace = settings.requests_per_second
-    print(f"request budget:   {'auto (its shards share)' if pace is None else f'{pace:g}/s'}")
+    share = share_of_budget(None, settings.shards.share if settings.shards else 1.0)
+    shown = f"auto: {share:.4g}/s (its shards' share of {GLOBAL_PER_SECOND:g}/s)"
+    print(f"request budget:   {shown if pace is None else f'{pace:g}/s'}")
     print(f"log:              {settings.log_level}, {settings.log_format}")
     print(f"server defaults:  zone {settings.default_timezone}, reminders "
           f"{settings.default_reminder_offsets}, digest {settings.default_digest_day} "
