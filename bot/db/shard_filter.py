@@ -23,7 +23,8 @@ def owned(guild_id: Column, shards: ShardSpan | None) -> ColumnElement[bool] | N
     does."""
     if shards is None or shards.covers_all:
         return None
-    return (guild_id.bitwise_rshift(_TIMESTAMP_BITS) % shards.count).between(shards.first, shards.last)
+    shard = guild_id.bitwise_rshift(_TIMESTAMP_BITS) % shards.count
+    return shard.between(shards.first, shards.last)
 
 
 def owned_by_parameters(guild_id: Column) -> ColumnElement[bool]:
