@@ -21,7 +21,7 @@ from benchmarks.posts_processes import start
 from bot.config import builtin_guild_defaults
 from bot.db import post_rows
 from bot.db.engine import create_engine, create_session_factory, reading
-from bot.domain.shards import ShardSpan
+from bot.domain.shards import MAX_SHARDS, ShardSpan
 from bot.services.deliveries import DeliveryService
 from tests.e2e.harness import TOKEN
 from tests.emulator import Emulator
@@ -39,9 +39,10 @@ SERVER_BASE = 10**17 >> 22
 """Server ids as Discord's (about 10**17), one millisecond apart: so servers spread over shards
 as ``(id >> 22) % count`` does, server n on shard n % count."""
 ONE_OF_THREE = ShardSpan(3, 1, 1)
-NOBODY_S = ShardSpan(1000, 999, 999)
-"""A shard with no server of the 500: its process reads past every post to find none of its own
-(the worst case: every pending post belongs to another process)."""
+NOBODY_S = ShardSpan(MAX_SHARDS, (SERVER_BASE - 1) % MAX_SHARDS, (SERVER_BASE - 1) % MAX_SHARDS)
+"""The shard just before server 0's, of as many as there may be: no server of fewer than 65,536
+is on it, so its process reads past every post to find none of its own (the worst case: every
+pending post belongs to another process)."""
 EARLIEST_SQL = (
     "SELECT (SELECT min(due_at) FROM posts WHERE state = 'pending'),"
     " (SELECT min(lease_until) FROM posts WHERE state = 'sending')"

@@ -43,7 +43,7 @@ SETTINGS = {
     "LAUNCHBOT_DISCORD_REQUESTS_PER_SECOND": "400",
     "LAUNCHBOT_POSTS_LEASE_SECONDS": "5",  # a killed process's posts are taken up again soon
 }
-BURST_TIMEOUT = 900.0
+BURST_TIMEOUT = 1800.0
 
 
 @pytest.fixture
