@@ -3,9 +3,9 @@ claiming due posts under a lease, and recording what happened to each."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import (
@@ -197,13 +197,19 @@ async def cancel_subject(session: AsyncSession, guild_id: int, subject: str, now
     await plan(session, guild_id, subject, [], now)
 
 
+LOOK_AHEAD = 200
+"""Pending posts a process running some of the shards reads, in due order, to find its own."""
+
+
 async def earliest_due(
     session: AsyncSession, after: datetime | None = None, shards: ShardSpan | None = None
 ) -> datetime | None:
     """When the next post of a server of ``shards`` (any server: None) is due, or a lease runs
-    out (only later than ``after``, if given); one look at each partial index."""
-    statement = _earliest_statement(after, owned(Post.guild_id, shards))
-    return _earliest((await session.execute(statement)).one())
+    out (only later than ``after``, if given), or, for a process running some of the shards
+    when none of the next ``LOOK_AHEAD`` posts is its own, when to look again (never later than
+    its next post is due); one look at each partial index."""
+    mine = None if shards is None or shards.covers_all else partial(owned, shards=shards)
+    return _earliest((await session.execute(_earliest_statement(after, mine))).one())
 
 
 async def look_at_earliest_due(
@@ -221,26 +227,49 @@ async def look_at_earliest_due(
 @cache
 def _look(after: bool, sharded: bool) -> OneTripRead:
     later_than = bindparam("after", type_=UTCDateTime) if after else None
-    mine = owned_by_parameters(Post.guild_id) if sharded else None
-    return OneTripRead(_earliest_statement(later_than, mine))
+    return OneTripRead(_earliest_statement(later_than, owned_by_parameters if sharded else None))
 
 
-def _earliest_statement(after: Any, mine: Any = None) -> Select[datetime | None, datetime | None]:
-    """Each minimum through its partial index, in due order: a process that owns some shards
-    reads past the posts of the others' servers until it meets one of its own (about as many
-    rows as there are processes, while they keep up)."""
-    pending = select(func.min(Post.due_at)).where(Post.state == PostState.PENDING)
-    leased = select(func.min(Post.lease_until)).where(Post.state == PostState.SENDING)
+Mine = Callable[[Any], Any]
+"""The condition that a ``guild_id`` column's server is the process's own."""
+
+
+def _earliest_statement(after: Any, mine: Mine | None = None) -> Select[*tuple[Any, ...]]:
+    """Each minimum through its partial index, in due order. A process that runs some of the
+    shards reads the next ``LOOK_AHEAD`` pending posts (the others' among them) and takes the
+    earliest of its own; when none is its own it learns when the last of them is due, and looks
+    again then, so others' posts ahead of its own cost it a bounded read, however many (a million
+    read through cost seconds). Posts being sent are few: the filter reads past others' alone."""
+    waiting = [Post.state == PostState.PENDING]
+    leased = [Post.state == PostState.SENDING]
     if after is not None:
-        pending = pending.where(Post.due_at > after)
-        leased = leased.where(Post.lease_until > after)
+        waiting.append(Post.due_at > after)
+        leased.append(Post.lease_until > after)
     if mine is not None:
-        pending, leased = pending.where(mine), leased.where(mine)
-    return select(pending.scalar_subquery(), leased.scalar_subquery())
+        leased.append(mine(Post.guild_id))
+    lease_ends = select(func.min(Post.lease_until)).where(*leased).scalar_subquery()
+    if mine is None:
+        return select(select(func.min(Post.due_at)).where(*waiting).scalar_subquery(), lease_ends)
+    ahead = (
+        select(Post.due_at, Post.guild_id)
+        .where(*waiting)
+        .order_by(Post.due_at)
+        .limit(LOOK_AHEAD)
+        .subquery()
+    )
+    own_first = func.min(case((mine(ahead.c.guild_id), ahead.c.due_at)))
+    return select(own_first, func.max(ahead.c.due_at), func.count(), lease_ends).select_from(ahead)
 
 
-def _earliest(row: Sequence[datetime | None]) -> datetime | None:
-    times = [t for t in row if t is not None]
+def _earliest(row: Sequence[Any]) -> datetime | None:
+    if len(row) == 2:
+        times = [t for t in row if t is not None]
+    else:  # a process running some of the shards: its own first, the last read, how many
+        own_first, last_ahead, read, leased = row
+        pending = own_first
+        if pending is None and read >= LOOK_AHEAD:
+            pending = last_ahead  # its next post is no earlier: look again then
+        times = [t for t in (pending, leased) if t is not None]
     return min(times) if times else None
 
 

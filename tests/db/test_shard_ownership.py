@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import post_rows
@@ -17,6 +17,7 @@ from bot.domain.guild_settings import GuildDefaults
 from bot.domain.inputs import SettingsChange
 from bot.domain.records import Actor, PostPlan
 from bot.domain.shards import ShardSpan, shard_of
+from bot.domain.vocabulary import PostState
 from bot.services.deliveries import DeliveryService
 from bot.services.settings import SettingsService
 from tests.support.clock import FakeClock
@@ -139,3 +140,25 @@ async def _planned(engine: AsyncEngine) -> tuple[set[int], set[int]]:
         planned = (await conn.execute(select(Post.guild_id, Post.subject))).all()
     digests = {g for g, subject in planned if subject == "digest"}
     return digests, {g for g, subject in planned if subject.startswith("launch:")}
+
+
+async def test_others_posts_ahead_cost_a_bounded_read_and_never_a_late_wake_up(
+    engine: AsyncEngine,
+) -> None:
+    """More of the others' posts ahead than the look reads: it answers when to look again, no
+    later than the process's own first post, and finds that post once the others' are gone."""
+    middle = ShardSpan(COUNT, 1, 1)
+    others = [_plan(f"o{n}", NOW + timedelta(seconds=n)) for n in range(post_rows.LOOK_AHEAD + 50)]
+    await _insert(engine, guild_on(0), *others[::2])
+    await _insert(engine, guild_on(2), *others[1::2])
+    own = NOW + timedelta(hours=1)
+    await _insert(engine, guild_on(1), _plan("mine", own))
+    again = await _look(engine, middle)
+    assert again == NOW + timedelta(seconds=post_rows.LOOK_AHEAD - 1)
+    assert await _look(engine, middle, again) == own  # the posts after it: 50 others', then its
+    assert await _look(engine, ShardSpan(COUNT, 0, 0)) == NOW
+    assert await _look(engine, None) == NOW
+    async with create_session_factory(engine)() as session, session.begin():
+        await session.execute(update(Post).where(Post.key.like("o%")).values(state=PostState.SENT))
+    assert await _look(engine, middle) == own
+    assert await _look(engine, ShardSpan(COUNT, 0, 0)) is None
