@@ -182,7 +182,7 @@ async def query_times(url: str, samples: int) -> dict[str, list[float]]:
             found["the claim that finds nothing, by shard 1 of 3's process"] = await _measure(
                 claim_one_shard, samples
             )
-            # It reads past every pending post: a few samples say enough.
+            # Every pending post is another's: the look reads its 200 and stops (20 samples).
             found["earliest due: the look of a process that owns no post"] = await _measure(
                 nobody_s.earliest_due, max(5, samples // 50)
             )
