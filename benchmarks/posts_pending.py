@@ -21,6 +21,7 @@ from benchmarks.posts_processes import start
 from bot.config import builtin_guild_defaults
 from bot.db import post_rows
 from bot.db.engine import create_engine, create_session_factory, reading
+from bot.domain.shards import MAX_SHARDS, ShardSpan
 from bot.services.deliveries import DeliveryService
 from tests.e2e.harness import TOKEN
 from tests.emulator import Emulator
@@ -34,15 +35,27 @@ POSTS = (
     "guild_id", "subject", "key", "target", "kind", "due_at", "expires_at", "state", "attempts",
     "late", "created_at", "updated_at",
 )  # fmt: skip
+SERVER_BASE = 10**17 >> 22
+"""Server ids as Discord's (about 10**17), one millisecond apart: so servers spread over shards
+as ``(id >> 22) % count`` does, server n on shard n % count."""
+ONE_OF_THREE = ShardSpan(3, 1, 1)
+NOBODY_S = ShardSpan(MAX_SHARDS, (SERVER_BASE - 1) % MAX_SHARDS, (SERVER_BASE - 1) % MAX_SHARDS)
+"""The shard just before server 0's, of as many as there may be: no server of fewer than 65,536
+is on it, so its process reads past every post to find none of its own (the worst case: every
+pending post belongs to another process)."""
 EARLIEST_SQL = (
     "SELECT (SELECT min(due_at) FROM posts WHERE state = 'pending'),"
     " (SELECT min(lease_until) FROM posts WHERE state = 'sending')"
 )
 
 
+def server_id(n: int) -> int:
+    return (SERVER_BASE + n) << 22
+
+
 def _settings(server_count: int, now: datetime) -> list[tuple[Any, ...]]:
     return [
-        (10**17 + g, 2 * 10**17 + g, "UTC", "[]", "09:00", '["confirmed"]', False, False, False,
+        (server_id(g), 2 * 10**17 + g, "UTC", "[]", "09:00", '["confirmed"]', False, False, False,
          now, now)
         for g in range(server_count)
     ]  # fmt: skip
@@ -53,7 +66,7 @@ def _posts(count: int, server_count: int, now: datetime, rng: random.Random) -> 
     for n in range(count):
         due = now + timedelta(minutes=10, seconds=rng.randrange(365 * 86400))
         yield (
-            10**17 + n % server_count, f"launch:{n}", f"launch:0@{due:%Y%m%dT%H%M}", "channel",
+            server_id(n % server_count), f"launch:{n}", f"launch:0@{due:%Y%m%dT%H%M}", "channel",
             "launch", due, due + timedelta(hours=1), "pending", 0, False, now, now,
         )  # fmt: skip
 
@@ -130,10 +143,15 @@ async def query_times(url: str, samples: int) -> dict[str, list[float]]:
     """Milliseconds per call of the dispatcher's questions: the look at the earliest due post
     as the dispatcher makes it (``bot.db.one_trip``: on SQLite on the loop's thread, on
     PostgreSQL one round trip), as it was made before (a read session), and its statement alone
-    on the bare driver; and a claim that finds nothing due."""
+    on the bare driver; and a claim that finds nothing due. The look and the claim also as a
+    process running one shard of three makes them, and the look of a process that owns none of
+    the posts (it reads past them all)."""
     engine = create_engine(url)
     sessions = create_session_factory(engine)
-    service = DeliveryService(sessions, lambda: datetime.now(UTC), builtin_guild_defaults())
+    clock, defaults = (lambda: datetime.now(UTC)), builtin_guild_defaults()
+    service = DeliveryService(sessions, clock, defaults)
+    shard = DeliveryService(sessions, clock, defaults, shards=ONE_OF_THREE)
+    nobody_s = DeliveryService(sessions, clock, defaults, shards=NOBODY_S)
     now = datetime.now(UTC)
 
     async def through_a_session() -> None:
@@ -142,6 +160,9 @@ async def query_times(url: str, samples: int) -> dict[str, list[float]]:
 
     async def claim() -> None:
         await service.claim(timedelta(minutes=2), 500, busy=[1, 2, 3], per_guild=5)
+
+    async def claim_one_shard() -> None:
+        await shard.claim(timedelta(minutes=2), 500, busy=[1, 2, 3], per_guild=5)
 
     found: dict[str, list[float]] = {}
     try:
@@ -154,6 +175,17 @@ async def query_times(url: str, samples: int) -> dict[str, list[float]]:
                 found.setdefault(name, []).extend(await _measure(call, samples // 2))
         found["earliest due: the SQL on the bare driver"] = await _bare(url, samples)
         found["a claim that finds nothing due (write transaction)"] = await _measure(claim, samples)
+        if not url.startswith("sqlite"):  # SQLite is one process: it never filters by shard
+            found["earliest due: the look of shard 1 of 3's process"] = await _measure(
+                shard.earliest_due, samples
+            )
+            found["the claim that finds nothing, by shard 1 of 3's process"] = await _measure(
+                claim_one_shard, samples
+            )
+            # Every pending post is another's: the look reads its 200 and stops (20 samples).
+            found["earliest due: the look of a process that owns no post"] = await _measure(
+                nobody_s.earliest_due, max(5, samples // 50)
+            )
     finally:
         await engine.dispose()
     return found

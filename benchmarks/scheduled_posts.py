@@ -112,6 +112,8 @@ async def run_pending(args: argparse.Namespace, backend: str, folder: Path) -> N
                 [(k, f"{statistics.median(r[k][0] for r in rounds):.3f} ms",
                   f"{statistics.median(r[k][1] for r in rounds):.3f} ms") for k in rounds[0]],
             )  # fmt: skip
+        if "pending" not in args.parts.split(","):
+            return  # ``queries``: the first half alone
         idles = {d: await idle(d, url, args.servers, folder, args.idle_seconds) for d in designs}
     async with scratch_database(backend, args.pg) as empty_url:
         empty = {d: await idle(d, empty_url, args.servers, folder, 3) for d in designs}

@@ -17,6 +17,7 @@ from bot.domain.errors import DomainError
 from bot.domain.guild_settings import WEEKDAYS, GuildDefaults, clock_time, iana_zone, weekday
 from bot.domain.offsets import EXAMPLES as OFFSET_EXAMPLES
 from bot.domain.offsets import parse_offsets
+from bot.domain.shards import MAX_SHARDS, ShardSpan, parse_shard_range
 
 CONFIG_ENV = "LAUNCHBOT_CONFIG"
 TOKEN_ENV = "DISCORD_TOKEN"
@@ -183,6 +184,31 @@ def _listen(raw: str) -> tuple[str, int] | None:
     raise ValueError("off, or host:port to serve /healthz and /metrics, e.g. 127.0.0.1:9108")
 
 
+def _shard_count(raw: str) -> int:
+    text = raw.strip()
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_SHARDS:
+        raise ValueError("a whole number of shards, e.g. 4 (0: not sharded)")
+    return int(text)
+
+
+def _shard_range(raw: str) -> tuple[int, int] | None:
+    if raw.strip().lower() == "all":
+        return None
+    return parse_shard_range(raw)
+
+
+def _requests_per_second(raw: str) -> float | None:
+    if raw.strip().lower() == "auto":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0.1 <= value <= 10_000:
+        raise ValueError("requests per second between 0.1 and 10000, or auto")
+    return value
+
+
 @dataclass(frozen=True)
 class Spec:
     """One setting: its key in config.toml, its environment variable, and its default (the only
@@ -202,6 +228,10 @@ SPECS: tuple[Spec, ...] = (
     Spec("discord.gateway_url", "LAUNCHBOT_DISCORD_GATEWAY_URL", "wss://gateway.discord.gg",
          _ws_url),
     Spec("discord.dev_guild_id", "LAUNCHBOT_DEV_GUILD_ID", "0", _snowflake_or_zero),
+    Spec("discord.requests_per_second", "LAUNCHBOT_DISCORD_REQUESTS_PER_SECOND", "auto",
+         _requests_per_second),
+    Spec("shards.count", "LAUNCHBOT_SHARD_COUNT", "0", _shard_count),
+    Spec("shards.range", "LAUNCHBOT_SHARDS", "all", _shard_range),
     Spec("logging.level", "LAUNCHBOT_LOG_LEVEL", "INFO", _log_level),
     Spec("logging.format", "LAUNCHBOT_LOG_FORMAT", "text", _log_format),
     Spec("defaults.timezone", "LAUNCHBOT_DEFAULT_TIMEZONE", "UTC", _timezone),
@@ -231,12 +261,26 @@ class Settings:
     posts_lease_seconds: float
     polls_tally_seconds: float
     http_listen: tuple[str, int] | None = None
+    shard_count: int = 0
+    """0: not sharded (one gateway connection, as a bot that has never sharded)."""
+    shard_range: tuple[int, int] | None = None
+    """The shards this process runs; None: all of them."""
+    requests_per_second: float | None = None
+    """This process's share of the bot's global request budget; None: its shards' share."""
     token: Secret | None = field(default=None, repr=False)
     config_path: Path | None = None
 
     @property
     def backend(self) -> str:
         return "sqlite" if self.database_url.startswith("sqlite") else "postgresql"
+
+    @property
+    def shards(self) -> ShardSpan | None:
+        """The shards this process runs, or None when the bot is not sharded."""
+        if self.shard_count == 0:
+            return None
+        first, last = self.shard_range or (0, self.shard_count - 1)
+        return ShardSpan(self.shard_count, first, last)
 
     def guild_defaults(self) -> GuildDefaults:
         return GuildDefaults.from_strings(
@@ -303,7 +347,12 @@ def log_format_hint(environ: Mapping[str, str] | None = None) -> str:
         return "text"
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, tuple[str, str]] | None = None,
+) -> Settings:
+    """``overrides``: a setting's key -> (where it was given, e.g. ``--shards``; its value), above
+    the environment and the file (a command line's options)."""
     env = os.environ if environ is None else environ
     explicit = env.get(CONFIG_ENV)
     path = Path(explicit) if explicit else Path(DEFAULT_CONFIG_PATH)
@@ -313,14 +362,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raw.update(_read_file(path))
         config_path = path
     values: dict[str, Any] = {}
+    sources: dict[str, tuple[str, str]] = {}
     for spec in SPECS:
         source_key, value = spec.key, raw[spec.key]
         if spec.env in env:
             source_key, value = spec.env, env[spec.env]
+        if overrides and spec.key in overrides:
+            source_key, value = overrides[spec.key]
         try:
             values[spec.key] = spec.parse(value)
         except ValueError as exc:
             raise ConfigError(source_key, value, str(exc)) from None
+        sources[spec.key] = (source_key, value)
+    _check_shards(values, sources)
     token = env.get(TOKEN_ENV, "").strip()
     return Settings(
         database_url=values["database.url"],
@@ -337,6 +391,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         posts_lease_seconds=values["posts.lease_seconds"],
         polls_tally_seconds=values["polls.tally_seconds"],
         http_listen=values["http.listen"],
+        shard_count=values["shards.count"],
+        shard_range=values["shards.range"],
+        requests_per_second=values["discord.requests_per_second"],
         token=Secret(token) if token else None,
         config_path=config_path,
     )
+
+
+def _check_shards(values: Mapping[str, Any], sources: Mapping[str, tuple[str, str]]) -> None:
+    """A shard range needs a shard count, and lies within it."""
+    count, span = values["shards.count"], values["shards.range"]
+    if span is None:
+        return
+    where, given = sources["shards.range"]
+    if count == 0:
+        raise ConfigError(
+            where, given, "a shard count as well (--shard-count, LAUNCHBOT_SHARD_COUNT)"
+        )
+    if span[1] >= count:
+        raise ConfigError(where, given, f"shards within the shard count {count}: 0-{count - 1}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db import migrate
 from bot.db.engine import create_engine, create_session_factory, ping
+from bot.db.run_lock import LockHeld, RunLock
 from bot.db.sqlite_file import sqlite_path
 from bot.domain.clock import Clock, utc_now
 from bot.domain.errors import StorageUnavailable
@@ -35,6 +36,18 @@ class DatabaseUnavailable(Exception):
     """The database could not be reached or read (the cause is chained)."""
 
 
+class OneProcessOnly(Exception):
+    """A bot process SQLite cannot serve: another one runs on the file, or this one runs only
+    some of the bot's shards (the others would need processes of their own)."""
+
+
+SEVERAL_PROCESSES = (
+    "SQLite serves one bot process; to run the bot as several processes (shards), use "
+    "PostgreSQL (LAUNCHBOT_DATABASE_URL=postgresql+asyncpg://user@host/db, see "
+    "docs/operations.md)"
+)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -50,6 +63,7 @@ class Runtime:
     native_votes: NativeVoteService
     poll_results: PollResultService
     poll_standings: PollStandingService
+    run_lock: RunLock | None = field(default=None, repr=False)
 
     @classmethod
     def create(
@@ -67,7 +81,7 @@ class Runtime:
             calendar=CalendarService(sessions, clock, defaults),
             guild_settings=SettingsService(sessions, clock, defaults),
             bot_state=BotStateService(sessions, clock),
-            deliveries=DeliveryService(sessions, clock, defaults, notices),
+            deliveries=DeliveryService(sessions, clock, defaults, notices, settings.shards),
             clock=clock,
             subscriptions=SubscriptionService(sessions, clock, notices),
             polls=PollService(sessions, clock, defaults),
@@ -109,5 +123,34 @@ class Runtime:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [repr(exc)]
             raise DatabaseUnavailable(reason[0][:300]) from exc
 
+    def hold_the_database_alone(self) -> None:
+        """On SQLite, makes this the one bot process on the file, for as long as it runs (until
+        ``close``): raises ``OneProcessOnly`` when another runs, or when this one would run only
+        some of the bot's shards. PostgreSQL serves any number of processes."""
+        path = sqlite_path(self.settings.database_url)
+        if path is None:
+            return
+        shards = self.settings.shards
+        if shards is not None and not shards.covers_all:
+            raise OneProcessOnly(
+                f"this process would run {shards} on the SQLite database {path}, and the "
+                f"other shards would need processes of their own: {SEVERAL_PROCESSES}"
+            )
+        lock = RunLock(path)
+        try:
+            lock.acquire()
+        except LockHeld as held:
+            by = f" (pid {held.holder})" if held.holder.isdigit() else ""
+            raise OneProcessOnly(
+                f"another `launchbot run`{by} is using the SQLite database {path} (it holds "
+                f"{held.lock_path}): {SEVERAL_PROCESSES}"
+            ) from None
+        except OSError as exc:
+            raise OneProcessOnly(f"cannot take the lock {lock.path}: {exc.strerror}") from None
+        self.run_lock = lock
+
     async def close(self) -> None:
+        if self.run_lock is not None:
+            self.run_lock.release()
+            self.run_lock = None
         await self.engine.dispose()

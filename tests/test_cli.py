@@ -313,3 +313,19 @@ def test_make_run_without_a_token_explains_and_creates_no_database(
     assert result.returncode != 0
     assert "DISCORD_TOKEN is not set" in result.stderr and "discord.com/developers" in result.stderr
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--shards", "1-2"], "--shards='1-2': expected a shard count as well"),
+        (["--shard-count", "2", "--shards", "2"], "--shards='2': expected shards within"),
+        (["--shard-count", "two"], "--shard-count='two': expected a whole number of shards"),
+    ],
+)
+def test_bad_shard_options_are_one_line_exit_2(
+    cli_env: dict[str, str], args: list[str], expected: str
+) -> None:
+    result = launchbot({**cli_env, "DISCORD_TOKEN": "a.b.c"}, "run", *args)
+    assert result.returncode == 2
+    assert expected in _one_line_error(result)

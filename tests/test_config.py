@@ -150,3 +150,49 @@ def test_the_log_format_is_known_before_the_settings_are_checked(tmp_path: Path)
         log_format_hint({"LAUNCHBOT_CONFIG": str(config), "LAUNCHBOT_LOG_FORMAT": "JSON"}) == "json"
     )
     assert log_format_hint({"LAUNCHBOT_CONFIG": str(config)}) == "text"
+
+
+def test_shards_come_from_the_file_the_environment_or_the_command_line(tmp_path: Path) -> None:
+    unsharded = load_settings(_env())
+    assert unsharded.shards is None and unsharded.requests_per_second is None
+    every = load_settings(_env(LAUNCHBOT_SHARD_COUNT="4"))
+    assert every.shards is not None and (every.shards.ids, every.shards.covers_all) == (
+        [0, 1, 2, 3],
+        True,
+    )
+    some = load_settings(_env(LAUNCHBOT_SHARD_COUNT="4", LAUNCHBOT_SHARDS=" 2-3 "))
+    assert some.shards is not None and (some.shards.ids, some.shards.share) == ([2, 3], 0.5)
+    given = load_settings(
+        _env(LAUNCHBOT_SHARD_COUNT="4", LAUNCHBOT_SHARDS="2-3"),
+        {"shards.count": ("--shard-count", "6"), "shards.range": ("--shards", "5")},
+    )
+    assert given.shards is not None and (given.shards.count, given.shards.ids) == (6, [5])
+    config = tmp_path / "config.toml"
+    config.write_text('[shards]\ncount = 3\nrange = "1-2"\n[discord]\nrequests_per_second = 20\n')
+    filed = load_settings({"LAUNCHBOT_CONFIG": str(config)})
+    assert str(filed.shards) == "shards 1-2 of 3" and filed.requests_per_second == 20.0
+
+
+@pytest.mark.parametrize(
+    ("values", "flags", "named", "expected"),
+    [
+        ({"LAUNCHBOT_SHARD_COUNT": "three"}, {}, "LAUNCHBOT_SHARD_COUNT", "whole number"),
+        ({"LAUNCHBOT_SHARDS": "0-1"}, {}, "LAUNCHBOT_SHARDS", "--shard-count"),
+        ({"LAUNCHBOT_SHARD_COUNT": "2"}, {"shards.range": ("--shards", "1-2")}, "--shards", "0-1"),
+        (
+            {"LAUNCHBOT_SHARD_COUNT": "4"},
+            {"shards.range": ("--shards", "3-1")},
+            "--shards",
+            "range",
+        ),
+        ({}, {"shards.range": ("--shards", "0..3")}, "--shards", "range such as 0-3"),
+        ({"LAUNCHBOT_DISCORD_REQUESTS_PER_SECOND": "0"}, {}, "REQUESTS_PER_SECOND", "auto"),
+    ],
+)
+def test_a_bad_shard_setting_is_one_line_naming_where_it_was_given(
+    values: dict[str, str], flags: dict[str, tuple[str, str]], named: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env(**values), flags)
+    assert named in str(caught.value) and expected in str(caught.value), str(caught.value)
+    assert "\n" not in str(caught.value)

@@ -23,7 +23,7 @@ from bot.app.dm_notices import after_interaction
 from bot.app.in_flight import InFlight
 from bot.app.metrics import Metrics
 from bot.app.native_polls import NativePolls
-from bot.app.pacing import Pacer, discord_global_wait
+from bot.app.pacing import Pacer, discord_global_wait, share_of_budget
 from bot.app.plan_checks import PlanChecks
 from bot.app.poll_tally import PollMessages
 from bot.app.replies import arm_auto_defer
@@ -135,7 +135,11 @@ class LaunchBot(commands.Bot):
         self.in_flight = InFlight()
         self.became_ready = asyncio.Event()
         self.synced = False
-        pacer = Pacer(lambda: discord_global_wait(self))  # for posts and edits alike
+        shards = settings.shards
+        self.requests_per_second = share_of_budget(
+            settings.requests_per_second, 1.0 if shards is None else shards.share
+        )
+        pacer = Pacer(lambda: discord_global_wait(self), self.requests_per_second)  # posts, edits
         self.poll_messages = PollMessages(
             self, runtime.polls, pacer, self.in_flight, interval=settings.polls_tally_seconds
         )
@@ -196,3 +200,30 @@ class LaunchBot(commands.Bot):
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await super().close()
+
+
+class ShardedLaunchBot(LaunchBot, commands.AutoShardedBot):
+    """The bot running some of its shards in this process, one gateway connection each
+    (discord.py's ``AutoShardedBot`` with ``shard_ids`` and ``shard_count``)."""
+
+
+def build_bot(
+    *,
+    settings: Settings,
+    runtime: Runtime,
+    scheduler: AsyncIOScheduler,
+    clock: Clock,
+    force_sync: bool = False,
+    **client_options: Any,
+) -> LaunchBot:
+    """A sharded bot when the settings name a shard count, else one connection, as always."""
+    shards = settings.shards
+    if shards is None:
+        return LaunchBot(
+            settings=settings, runtime=runtime, scheduler=scheduler, clock=clock,
+            force_sync=force_sync, **client_options,
+        )  # fmt: skip
+    return ShardedLaunchBot(
+        settings=settings, runtime=runtime, scheduler=scheduler, clock=clock,
+        force_sync=force_sync, shard_ids=shards.ids, shard_count=shards.count, **client_options,
+    )  # fmt: skip

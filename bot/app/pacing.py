@@ -14,13 +14,26 @@ import discord
 
 CHANNEL_SENDS = (5, 5.0)
 """About five messages per five seconds in one channel."""
-GLOBAL_REQUESTS = (46, 1.0)
+GLOBAL_PER_SECOND = 46.0
 """Under the bot's 50 requests per second (answers to interactions do not count against it),
 leaving four a second for the bot's other requests (event mirrors, change notices) and for
-jitter on the way."""
+jitter on the way. The limit is the bot's, however many processes run it: a process running
+some of its shards takes their share (``share_of_budget``)."""
+
+
+def share_of_budget(explicit: float | None, share: float) -> float:
+    """A process's requests per second: as configured, or ``share`` (the part of the bot's
+    shards it runs, 1 when it runs them all) of the bot's pace."""
+    return explicit if explicit is not None else GLOBAL_PER_SECOND * share
 
 
 class Pace:
+    @classmethod
+    def per_second(cls, rate: float) -> Pace:
+        """``rate`` a second, spaced evenly (a rate below one: one request every 1/rate s)."""
+        count = max(1, int(rate))
+        return cls(count, count / rate, evenly=True)
+
     def __init__(self, count: int, seconds: float, *, evenly: bool = False) -> None:
         self._count = count
         self._seconds = seconds
@@ -57,8 +70,12 @@ class Pacer:
     would pile up there and fill the start of Discord's next second, meet the next 429, and so
     on, second after second."""
 
-    def __init__(self, global_wait: Callable[[], asyncio.Event | None] = lambda: None) -> None:
-        self._global = Pace(*GLOBAL_REQUESTS, evenly=True)
+    def __init__(
+        self,
+        global_wait: Callable[[], asyncio.Event | None] = lambda: None,
+        per_second: float = GLOBAL_PER_SECOND,
+    ) -> None:
+        self._global = Pace.per_second(per_second)
         self._channels: dict[int, Pace] = {}
         self._global_wait = global_wait
 

@@ -21,12 +21,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.app.endpoints import apply_endpoints
 from bot.app.gateway_wait import wait_for_gateway
 from bot.app.health import Health
-from bot.app.launch_bot import SHUTDOWN_GRACE_SECONDS, LaunchBot
+from bot.app.launch_bot import SHUTDOWN_GRACE_SECONDS, build_bot
 from bot.app.metrics import Metrics
 from bot.app.ops_http import OpsEndpoint
 from bot.config import Settings
 from bot.domain.clock import Clock, utc_now
-from bot.runtime import Runtime
+from bot.runtime import OneProcessOnly, Runtime
 
 log = logging.getLogger("launchbot.app")
 
@@ -52,7 +52,7 @@ class BotApp:
         self.runtime = Runtime.create(settings, clock)
         self.metrics = Metrics()
         client_options.setdefault("http_trace", self.metrics.trace_config())
-        self.bot = LaunchBot(
+        self.bot = build_bot(
             settings=settings,
             runtime=self.runtime,
             scheduler=AsyncIOScheduler(timezone=UTC),
@@ -72,6 +72,8 @@ class BotApp:
         apply_endpoints(self.settings.api_base, self.settings.gateway_url)
         try:
             await self._check_database()
+            self._run_alone_on_sqlite()
+            self._log_shards()
             await self._serve_http()
             token = self.settings.token.reveal() if self.settings.token else ""
             async with self.bot:
@@ -144,6 +146,22 @@ class BotApp:
 
     async def _check_database(self) -> None:
         await self.runtime.require_current_schema()
+
+    def _run_alone_on_sqlite(self) -> None:
+        try:
+            self.runtime.hold_the_database_alone()
+        except OneProcessOnly as exc:
+            raise StartupError(str(exc)) from None
+
+    def _log_shards(self) -> None:
+        shards = self.settings.shards
+        if shards is not None:
+            log.info(
+                "running %s: the servers of these shards are this process's; its posts go at "
+                "up to %.4g requests/s",
+                shards,
+                self.bot.requests_per_second,
+            )
 
     def request_stop(self) -> None:
         self.stop_requested.set()

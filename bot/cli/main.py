@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot import __version__
+from bot.app.pacing import GLOBAL_PER_SECOND, share_of_budget
 from bot.app.runner import BotApp, StartupError
 from bot.cli import db_tools, listing, listing_output, posts_output
 from bot.cli.errors import EXIT_ERROR, EXIT_SCHEMA, EXIT_USAGE, CliError
@@ -68,10 +69,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"launchbot {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    commands.add_parser(
+    run = commands.add_parser(
         "run", help="start the bot",
-        description="Start the bot. SIGTERM or Ctrl-C stop it gracefully (exit code 0).",
+        description="Start the bot. SIGTERM or Ctrl-C stop it gracefully (exit code 0). "
+        "With --shard-count, this process runs shards of the bot (all of them, or --shards A-B): "
+        "several processes, each a range of shards, share one PostgreSQL database.",
     )  # fmt: skip
+    run.add_argument(
+        "--shard-count", metavar="N", help="the bot's number of shards (LAUNCHBOT_SHARD_COUNT)"
+    )
+    run.add_argument(
+        "--shards", metavar="A-B", help="the shards this process runs, from 0 (LAUNCHBOT_SHARDS)"
+    )
     sync = commands.add_parser(
         "sync", help="sync slash commands to Discord now",
         description="Sync the slash commands (to LAUNCHBOT_DEV_GUILD_ID when set, else globally). "
@@ -276,6 +285,11 @@ def _check_config(settings: Settings) -> int:
     print(f"discord api:      {settings.api_base}")
     print(f"discord gateway:  {settings.gateway_url}")
     print(f"dev server:       {settings.dev_guild_id or '(none: commands sync globally)'}")
+    print(f"shards:           {settings.shards or 'not sharded (one connection)'}")
+    pace = settings.requests_per_second
+    share = share_of_budget(None, settings.shards.share if settings.shards else 1.0)
+    shown = f"auto: {share:.4g}/s (its shards' share of {GLOBAL_PER_SECOND:g}/s)"
+    print(f"request budget:   {shown if pace is None else f'{pace:g}/s'}")
     print(f"log:              {settings.log_level}, {settings.log_format}")
     print(f"http:             {_listen_shown(settings)}")
     print(f"server defaults:  zone {settings.default_timezone}, reminders "
@@ -383,13 +397,22 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         raise
 
 
+def _overrides(args: argparse.Namespace) -> dict[str, tuple[str, str]]:
+    """Settings given on the command line, above the environment and config.toml."""
+    given = {
+        "shards.count": ("--shard-count", getattr(args, "shard_count", None)),
+        "shards.range": ("--shards", getattr(args, "shards", None)),
+    }
+    return {key: (flag, value) for key, (flag, value) in given.items() if value is not None}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     if log_format_hint() == "json":  # what goes wrong before the settings are read, as JSON too
         setup_logging("INFO", "json")
         log_what_escapes()
     args = _parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(None, _overrides(args))
         secrets = [settings.token.reveal()] if settings.token else []
         setup_logging(settings.log_level, settings.log_format, secrets)
         if settings.log_format == "json":

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.launch_queries import FINISHED, LAUNCHES, listing
 from bot.db.models import GuildSettings, Post
+from bot.db.shard_filter import owned
 from bot.domain.dates import LONGEST_WINDOW
 from bot.domain.records import PostPlan
+from bot.domain.shards import ShardSpan
 from bot.domain.vocabulary import PostState, Precision
 
 SUBJECT = "digest"
@@ -90,11 +92,12 @@ async def plan(
 
 
 async def unplanned_servers(
-    session: AsyncSession, now: datetime
+    session: AsyncSession, now: datetime, shards: ShardSpan | None = None
 ) -> list[tuple[int, int, str, str]]:
-    """``(guild_id, weekday, time, zone)`` of every server with digests on and an announce
-    channel but no digest ahead (pending or being sent, its grace window not over): one statement,
-    an index look-up per server."""
+    """``(guild_id, weekday, time, zone)`` of every server (of ``shards``; None: any) with
+    digests on and an announce channel but no digest ahead (pending or being sent, its grace
+    window not over): one statement, an index look-up per server."""
+    mine = owned(GuildSettings.guild_id, shards)
     planned = exists().where(
         Post.guild_id == GuildSettings.guild_id,
         Post.subject == SUBJECT,
@@ -111,6 +114,7 @@ async def unplanned_servers(
             GuildSettings.digest_weekday.is_not(None),
             GuildSettings.announce_channel_id.is_not(None),
             ~planned,
+            *([] if mine is None else [mine]),
         )
     )
     return [(g, w, t, z) for g, w, t, z in rows if w is not None]

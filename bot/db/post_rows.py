@@ -3,9 +3,9 @@ claiming due posts under a lease, and recording what happened to each."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from sqlalchemy import (
@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.db.models import Device, Launch, Post
 from bot.db.one_trip import OneTripRead
+from bot.db.shard_filter import owned, owned_by_parameters, shard_values
 from bot.db.types import UTCDateTime
 from bot.domain.admin_note import CAUSE, NOTE_KIND, NOTE_SUBJECT, TOLD, cause_prefix
 from bot.domain.change_notice import NOTICE_KIND
@@ -35,6 +36,7 @@ from bot.domain.dates import LONGEST_WINDOW, DateWindow
 from bot.domain.post_listing import ListedPost
 from bot.domain.post_plan import FINISHED
 from bot.domain.records import ClaimedPost, PostPlan, PostProblem, PostSummary, launch_title
+from bot.domain.shards import ShardSpan
 from bot.domain.vocabulary import LaunchStatus, PostState, Precision
 
 POSTS = Post.__table__
@@ -196,39 +198,79 @@ async def cancel_subject(session: AsyncSession, guild_id: int, subject: str, now
     await plan(session, guild_id, subject, [], now)
 
 
-async def earliest_due(session: AsyncSession, after: datetime | None = None) -> datetime | None:
-    """When the next post is due, or a lease runs out (only later than ``after``, if given); one
-    look at each partial index."""
-    return _earliest((await session.execute(_earliest_statement(after))).one())
+LOOK_AHEAD = 200
+"""Pending posts a process running some of the shards reads, in due order, to find its own."""
+
+
+async def earliest_due(
+    session: AsyncSession, after: datetime | None = None, shards: ShardSpan | None = None
+) -> datetime | None:
+    """When the next post of a server of ``shards`` (any server: None) is due, or a lease runs
+    out (only later than ``after``, if given), or, for a process running some of the shards
+    when none of the next ``LOOK_AHEAD`` posts is its own, when to look again (never later than
+    its next post is due); one look at each partial index."""
+    mine = None if shards is None or shards.covers_all else partial(owned, shards=shards)
+    return _earliest((await session.execute(_earliest_statement(after, mine))).one())
 
 
 async def look_at_earliest_due(
-    engine: AsyncEngine, after: datetime | None = None
+    engine: AsyncEngine, after: datetime | None = None, shards: ShardSpan | None = None
 ) -> datetime | None:
     """``earliest_due`` outside any session, in one trip to the driver (``bot.db.one_trip``): the
-    dispatcher's look every few seconds, at every server's posts."""
-    if after is None:
-        return _earliest(await _look(False).row(engine))
-    return _earliest(await _look(True).row(engine, after=after))
+    dispatcher's look every few seconds, at the posts of every server it owns."""
+    sharded = shards is not None and not shards.covers_all
+    values: dict[str, Any] = shard_values(shards) if shards is not None and sharded else {}
+    if after is not None:
+        values["after"] = after
+    return _earliest(await _look(after is not None, sharded).row(engine, **values))
 
 
 @cache
-def _look(after: bool) -> OneTripRead:
+def _look(after: bool, sharded: bool) -> OneTripRead:
     later_than = bindparam("after", type_=UTCDateTime) if after else None
-    return OneTripRead(_earliest_statement(later_than))
+    return OneTripRead(_earliest_statement(later_than, owned_by_parameters if sharded else None))
 
 
-def _earliest_statement(after: Any) -> Select[datetime | None, datetime | None]:
-    pending = select(func.min(Post.due_at)).where(Post.state == PostState.PENDING)
-    leased = select(func.min(Post.lease_until)).where(Post.state == PostState.SENDING)
+Mine = Callable[[Any], Any]
+"""The condition that a ``guild_id`` column's server is the process's own."""
+
+
+def _earliest_statement(after: Any, mine: Mine | None = None) -> Select[*tuple[Any, ...]]:
+    """Each minimum through its partial index, in due order. A process that runs some of the
+    shards reads the next ``LOOK_AHEAD`` pending posts (the others' among them) and takes the
+    earliest of its own; when none is its own it learns when the last of them is due, and looks
+    again then, so others' posts ahead of its own cost it a bounded read, however many (a million
+    read through cost seconds). Posts being sent are few: the filter reads past others' alone."""
+    waiting = [Post.state == PostState.PENDING]
+    leased = [Post.state == PostState.SENDING]
     if after is not None:
-        pending = pending.where(Post.due_at > after)
-        leased = leased.where(Post.lease_until > after)
-    return select(pending.scalar_subquery(), leased.scalar_subquery())
+        waiting.append(Post.due_at > after)
+        leased.append(Post.lease_until > after)
+    if mine is not None:
+        leased.append(mine(Post.guild_id))
+    lease_ends = select(func.min(Post.lease_until)).where(*leased).scalar_subquery()
+    if mine is None:
+        return select(select(func.min(Post.due_at)).where(*waiting).scalar_subquery(), lease_ends)
+    ahead = (
+        select(Post.due_at, Post.guild_id)
+        .where(*waiting)
+        .order_by(Post.due_at)
+        .limit(LOOK_AHEAD)
+        .subquery()
+    )
+    own_first = func.min(case((mine(ahead.c.guild_id), ahead.c.due_at)))
+    return select(own_first, func.max(ahead.c.due_at), func.count(), lease_ends).select_from(ahead)
 
 
-def _earliest(row: Sequence[datetime | None]) -> datetime | None:
-    times = [t for t in row if t is not None]
+def _earliest(row: Sequence[Any]) -> datetime | None:
+    if len(row) == 2:
+        times = [t for t in row if t is not None]
+    else:  # a process running some of the shards: its own first, the last read, how many
+        own_first, last_ahead, read, leased = row
+        pending = own_first
+        if pending is None and read >= LOOK_AHEAD:
+            pending = last_ahead  # its next post is no earlier: look again then
+        times = [t for t in (pending, leased) if t is not None]
     return min(times) if times else None
 
 
@@ -237,26 +279,25 @@ async def claim_due(
     now: datetime,
     lease: timedelta,
     limit: int,
-    guilds: set[int] | None,
+    shards: ShardSpan | None,
     *,
     busy: Collection[int] = (),
     per_guild: int | None = None,
 ) -> list[ClaimedPost]:
-    """Marks up to ``limit`` due posts (or ones whose lease ran out) as being sent by the caller
-    until ``now + lease``, the earliest first: none of the ``busy`` servers (whose earlier posts
-    the caller still holds, so a server's posts go in order) and at most ``per_guild`` of any one
-    server. On PostgreSQL, rows another process is claiming are skipped."""
+    """Marks up to ``limit`` due posts (or ones whose lease ran out) of the servers of
+    ``shards`` (None: of every server) as being sent by the caller until ``now + lease``, the
+    earliest first: none of the ``busy`` servers (whose earlier posts the caller still holds, so
+    a server's posts go in order) and at most ``per_guild`` of any one server. On PostgreSQL,
+    rows another process is claiming are skipped."""
     pending = select(Post.id, Post.guild_id, Post.due_at).where(
         Post.state == PostState.PENDING, Post.due_at <= now
     )
     run_out = select(Post.id, Post.guild_id, Post.due_at).where(
         Post.state == PostState.SENDING, Post.lease_until <= now
     )
-    if guilds is not None:
-        pending, run_out = (
-            pending.where(Post.guild_id.in_(guilds)),
-            run_out.where(Post.guild_id.in_(guilds)),
-        )
+    mine = owned(Post.guild_id, shards)
+    if mine is not None:
+        pending, run_out = pending.where(mine), run_out.where(mine)
     if busy:
         idle = Post.guild_id.not_in(list(busy))
         pending, run_out = pending.where(idle), run_out.where(idle)
@@ -464,11 +505,16 @@ def _listed_post(r: Row[*tuple[Any, ...]]) -> ListedPost:
     )  # fmt: skip
 
 
-async def servers_with_unplanned_launches(session: AsyncSession, now: datetime) -> list[int]:
-    """Servers with a launch that can still have posts but has no post row at all."""
+async def servers_with_unplanned_launches(
+    session: AsyncSession, now: datetime, shards: ShardSpan | None = None
+) -> list[int]:
+    """Servers (of ``shards``; None: any) with a launch that can still have posts but has no
+    post row at all."""
+    mine = owned(Launch.guild_id, shards)
     rows = await session.scalars(
         select(Launch.guild_id)
         .where(
+            *([] if mine is None else [mine]),
             Launch.window_start > now - LONGEST_WINDOW,
             Launch.window_end > now,
             Launch.precision.in_([Precision.EXACT, Precision.DAY]),

@@ -19,6 +19,7 @@ from bot.domain.clock import Clock
 from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
 from bot.domain.post_listing import PostList
 from bot.domain.records import ClaimedPost, LaunchRecord, PostSummary
+from bot.domain.shards import ShardSpan
 from bot.domain.subscriptions import user_of
 from bot.domain.vocabulary import PostState
 from bot.services.digests import DigestService
@@ -46,12 +47,16 @@ class DeliveryService:
         clock: Clock,
         defaults: GuildDefaults,
         notices: PendingNotices | None = None,
+        shards: ShardSpan | None = None,
     ) -> None:
+        """``shards``: the servers this process owns (those of its shards; None: all), the only
+        ones whose posts it plans at start, looks at and claims."""
         self._sessions = sessions
         self._engine: AsyncEngine = sessions.kw["bind"]
         self._clock = clock
         self._defaults = defaults
-        self.digests = DigestService(sessions, clock, defaults)
+        self._shards = shards
+        self.digests = DigestService(sessions, clock, defaults, shards)
         self._notices = notices if notices is not None else PendingNotices()
         self._untold: set[tuple[int, int]] = set()
         """(server, channel) pairs with no note cause to free: a post went through there since
@@ -65,31 +70,31 @@ class DeliveryService:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             await begin_write(session)
-            servers = await post_rows.servers_with_unplanned_launches(session, now)
+            servers = await post_rows.servers_with_unplanned_launches(session, now, self._shards)
             for guild_id in servers:
                 settings = await load_guild_settings(session, guild_id, self._defaults)
                 await replan_server(session, settings, now)
-            return await post_rows.earliest_due(session) if servers else None
+            return await post_rows.earliest_due(session, None, self._shards) if servers else None
 
     async def earliest_due(self, after: datetime | None = None) -> datetime | None:
-        """When the next post of any server is due, or a lease runs out (only later than
-        ``after``, if given): one trip to the driver, seeing every commit."""
-        return await post_rows.look_at_earliest_due(self._engine, after)
+        """When the next post of a server this process owns is due, or a lease runs out (only
+        later than ``after``, if given): one trip to the driver, seeing every commit."""
+        return await post_rows.look_at_earliest_due(self._engine, after, self._shards)
 
     async def claim(
         self,
         lease: timedelta,
         limit: int,
-        guilds: set[int] | None = None,
         *,
         busy: Collection[int] = (),
         per_guild: int | None = None,
     ) -> list[ClaimedPost]:
+        """Claims due posts of the servers this process owns."""
         now = self._clock()
         async with self._sessions() as session, session.begin():
             await begin_write(session)
             return await post_rows.claim_due(
-                session, now, lease, limit, guilds, busy=busy, per_guild=per_guild
+                session, now, lease, limit, self._shards, busy=busy, per_guild=per_guild
             )
 
     async def settings(self, guild_id: int) -> GuildSettingsRecord:

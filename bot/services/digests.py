@@ -21,6 +21,7 @@ from bot.domain.clock import Clock
 from bot.domain.digest import DigestContent, DigestMoment, next_digest
 from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
 from bot.domain.records import PostPlan
+from bot.domain.shards import ShardSpan
 
 KIND = "digest"
 TARGET = "channel"
@@ -70,11 +71,17 @@ async def replan_digest(
 
 class DigestService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, defaults: GuildDefaults
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        defaults: GuildDefaults,
+        shards: ShardSpan | None = None,
     ) -> None:
+        """``shards``: the servers whose missing digests this process plans (None: all)."""
         self._sessions = sessions
         self._clock = clock
         self._defaults = defaults
+        self._shards = shards
 
     async def settings(self, guild_id: int) -> GuildSettingsRecord:
         async with reading(self._sessions) as session:
@@ -94,7 +101,7 @@ class DigestService:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             await begin_write(session)
-            servers = await digest_rows.unplanned_servers(session, now)
+            servers = await digest_rows.unplanned_servers(session, now, self._shards)
             moments = {g: next_digest(w, t, z, now) for g, w, t, z in servers}
             planned = await digest_rows.plan(
                 session, [(g, _planned(m)) for g, m in moments.items()], now

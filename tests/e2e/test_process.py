@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import signal
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -41,11 +41,15 @@ class BotProcess:
         return code
 
 
-async def spawn(emu: Emulator, db_url: str, **extra: str) -> BotProcess:
+async def spawn(
+    emu: Emulator, db_url: str, *, args: Sequence[str] = (), **extra: str
+) -> BotProcess:
+    """``launchbot run [args]``; ``extra``: settings for its environment."""
     env = bot_environment(emu, db_url, **extra)
     process = await asyncio.create_subprocess_exec(
         str(LAUNCHBOT),
         "run",
+        *args,
         env=env,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
@@ -53,8 +57,10 @@ async def spawn(emu: Emulator, db_url: str, **extra: str) -> BotProcess:
     return BotProcess(process)
 
 
-async def start_process(emu: Emulator, db_url: str, **extra: str) -> BotProcess:
-    bot = await spawn(emu, db_url, **extra)
+async def start_process(
+    emu: Emulator, db_url: str, *, args: Sequence[str] = (), **extra: str
+) -> BotProcess:
+    bot = await spawn(emu, db_url, args=args, **extra)
     await bot.wait_for_line("ready as")
     return bot
 

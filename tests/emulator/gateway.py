@@ -29,8 +29,11 @@ class Gateway:
         granted_intents: Callable[[], int],
         resume_url: Callable[[], str],
         heartbeat_interval: float,
+        max_guilds_per_shard: int = 2500,
     ) -> None:
         self.world = world
+        self.max_guilds_per_shard = max_guilds_per_shard
+        """More guilds than this on one session: IDENTIFY is closed with 4011 (shard the bot)."""
         self._token = token
         self._granted = granted_intents
         self._resume_url = resume_url
@@ -80,6 +83,16 @@ class Gateway:
     def connected_sessions(self) -> list[GatewaySession]:
         return [s for s in self.live_sessions() if s.connection is not None]
 
+    def dispatched(self, event: str) -> list[tuple[tuple[int, int], dict[str, Any]]]:
+        """``(shard, data)`` of every ``event`` sent to any session so far (``shard`` is the
+        session's ``(shard_id, shard_count)``; ``(0, 1)`` when it identified unsharded)."""
+        return [
+            (session.shard, payload["d"])
+            for session in self.sessions.values()
+            for payload in session.buffer
+            if payload["t"] == event
+        ]
+
     # --------------------------------------------------------------- dispatch
 
     def dispatch(
@@ -91,9 +104,22 @@ class Gateway:
         intent: int | None = None,
         redact: bool = False,
     ) -> int:
-        """Sends a DISPATCH to every live session that handles ``guild_id`` and has ``intent``;
-        disconnected sessions buffer it for RESUME. Returns how many sessions got it."""
-        sent = 0
+        """Sends a DISPATCH to every live session that handles ``guild_id`` (its shard's; shard
+        0's for None, a DM) and has ``intent``; disconnected sessions buffer it for RESUME.
+        Returns how many sessions got it."""
+        return len(self.dispatch_to(event, data, guild_id=guild_id, intent=intent, redact=redact))
+
+    def dispatch_to(
+        self,
+        event: str,
+        data: dict[str, Any],
+        *,
+        guild_id: int | None = None,
+        intent: int | None = None,
+        redact: bool = False,
+    ) -> list[GatewaySession]:
+        """``dispatch``, returning the sessions that got the event."""
+        sent: list[GatewaySession] = []
         for session in self.live_sessions():
             if not session.handles_guild(guild_id):
                 continue
@@ -104,7 +130,7 @@ class Gateway:
                 body = {**data, **REDACTED_FIELDS}
                 body.pop("poll", None)
             session.dispatch(event, body)
-            sent += 1
+            sent.append(session)
         return sent
 
     def world_changed(self, event: str, guild_id: int | None, data: dict[str, Any]) -> None:
@@ -242,9 +268,14 @@ class Gateway:
         if intents & PRIVILEGED_INTENTS & ~self._granted():
             conn.close(GatewayClose.DISALLOWED_INTENTS, "Disallowed intent(s).")
             return
-        shard_id, shard_count = data.get("shard") or (0, 1)
-        if shard_count < 1 or not 0 <= shard_id < shard_count:
+        shard = _shard(data.get("shard"))
+        if shard is None:
             conn.close(GatewayClose.INVALID_SHARD, "Invalid shard.")
+            return
+        shard_id, shard_count = shard
+        held = [g for g in self.world.guilds.values() if (g.id >> 22) % shard_count == shard_id]
+        if len(held) > self.max_guilds_per_shard:
+            conn.close(GatewayClose.SHARDING_REQUIRED, "Sharding is required.")
             return
         session = GatewaySession(
             secrets.token_hex(16),
@@ -350,3 +381,16 @@ class Gateway:
         if data.get("presences"):
             chunk["presences"] = []
         session.dispatch("GUILD_MEMBERS_CHUNK", chunk)
+
+
+def _shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's ``shard``: absent means ``(0, 1)``; anything but ``[id, count]`` with
+    ``0 <= id < count`` is invalid (None)."""
+    if value is None:
+        return (0, 1)
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    shard_id, count = value
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (shard_id, count)):
+        return None
+    return (shard_id, count) if count >= 1 and 0 <= shard_id < count else None

@@ -59,10 +59,12 @@ class InjectionMixin:
             payload, guild=guild, channel=channel, user=user, member=member, source_message=source
         )
         self.interaction_registry.add(handle)
-        if not self.gateway.dispatch(
+        sessions = self.gateway.dispatch_to(
             "INTERACTION_CREATE", payload, guild_id=None if guild is None else guild.id
-        ):
+        )
+        if not sessions:
             raise RuntimeError("no gateway session handles this guild")
+        handle.shards = [session.shard for session in sessions]
         await self.gateway.flush()
         return handle
 

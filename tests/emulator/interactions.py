@@ -92,6 +92,9 @@ class InteractionHandle:
         self.followups: list[MessageRecord] = []
         self.errors: list[tuple[str, int, int]] = []
         """(route, HTTP status, Discord code) of every request the bot got wrong."""
+        self.shards: list[tuple[int, int]] = []
+        """``(shard_id, shard_count)`` of each gateway session it was delivered on (the
+        guild's shard; shard 0 for a DM)."""
         self.notifier = Notifier()
 
     def __repr__(self) -> str:

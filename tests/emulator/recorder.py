@@ -30,6 +30,8 @@ class RecordedRequest:
     status: int | None = None
     response: Any = None
     index: int = 0
+    port: int | None = None
+    """The emulator's port it came in on (``Emulator.another_address``)."""
 
     @property
     def done(self) -> bool:

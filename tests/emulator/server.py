@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -62,6 +63,7 @@ class Emulator(InjectionMixin, PollInjectionMixin):
         default_rate_limit: tuple[int, float] = (50, 1.0),
         nonce_window: float = 300.0,
         shard_count: int = 1,
+        max_guilds_per_shard: int = 2500,
         host: str = "127.0.0.1",
     ) -> None:
         """``token``: the only bot token accepted (REST 401 / gateway close 4004 otherwise).
@@ -86,6 +88,7 @@ class Emulator(InjectionMixin, PollInjectionMixin):
             granted_intents=lambda: self.granted_intents,
             resume_url=lambda: self.resume_gateway_url,
             heartbeat_interval=heartbeat_interval,
+            max_guilds_per_shard=max_guilds_per_shard,
         )
         self.state.listener = self.gateway.world_changed
         self.message_store = MessageStore(
@@ -131,6 +134,16 @@ class Emulator(InjectionMixin, PollInjectionMixin):
         if self._runner is None:
             raise RuntimeError("the emulator is not started")
         await web.TCPSite(self._runner, self.host, port).start()
+
+    async def another_address(self) -> str:
+        """Serves on one more free port too, and returns its API base: give each of several bot
+        processes its own, and ``RecordedRequest.port`` tells whose request each was."""
+        if self._runner is None:
+            raise RuntimeError("the emulator is not started")
+        sock = socket.socket()
+        sock.bind((self.host, 0))
+        await web.SockSite(self._runner, sock).start()
+        return f"http://{self.host}:{sock.getsockname()[1]}/api/v10"
 
     async def stop(self) -> None:
         await self.gateway.close_all()
@@ -278,6 +291,7 @@ class Emulator(InjectionMixin, PollInjectionMixin):
                 params=params,
                 query=dict(request.query),
                 headers=dict(request.headers),
+                port=_local_port(request),
                 json=body,
                 files=[(u.filename, u.data) for u in uploads],
             )
@@ -330,6 +344,13 @@ class Emulator(InjectionMixin, PollInjectionMixin):
             response = exc.response()
         response.headers.update(headers)
         return response
+
+
+def _local_port(request: web.Request) -> int | None:
+    """The emulator's port the request came in on."""
+    transport = request.transport
+    name = transport.get_extra_info("sockname") if transport is not None else None
+    return int(name[1]) if isinstance(name, tuple) and len(name) >= 2 else None
 
 
 def _body_of(response: web.StreamResponse) -> Any:

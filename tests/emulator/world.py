@@ -64,11 +64,14 @@ class World:
         locale: str = "en-US",
         features: Iterable[str] = (),
         premium_tier: int = 0,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
-        """A guild with @everyone (id == guild id), an owner, the bot (with its managed role)."""
+        """A guild with @everyone (id == guild id), an owner, the bot (with its managed role).
+        ``shard``: ``(shard_id, shard_count)`` the guild's id must fall on (Discord's rule
+        ``(guild_id >> 22) % shard_count``); by default whatever the clock gives."""
         owner = owner or self.add_user(f"{name.lower().replace(' ', '-')}-owner")
         g = Guild(
-            id=self.new_id(),
+            id=self.new_id() if shard is None else self.snowflakes.next_on_shard(*shard),
             name=name,
             owner_id=owner.id,
             preferred_locale=locale,
