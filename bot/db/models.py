@@ -228,9 +228,7 @@ class Post(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(BigInteger)
-    launch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("launches.id", ondelete="SET NULL"), index=True
-    )
+    launch_id: Mapped[int | None] = mapped_column(ForeignKey("launches.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(80))
     target: Mapped[str] = mapped_column(String(32))
@@ -264,6 +262,9 @@ class Post(Base):
             postgresql_where=text("state = 'sending'"),
         ),
         Index("ix_posts_guild_state_due", "guild_id", "state", "due_at"),
+        # a launch card's next post: a seek on all three equalities, never a walk through the
+        # server's pending posts by due_at; launch_id first also serves the foreign key
+        Index("ix_posts_launch_guild_state_due", "launch_id", "guild_id", "state", "due_at"),
         {"sqlite_autoincrement": True},
     )
 
