@@ -147,9 +147,9 @@ class Launch(Base):
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
     discord_event_id: Mapped[int | None] = mapped_column(BigInteger)
     has_polls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    """Whether a poll about this launch was ever created: only then does a change of its date or
-    status look for polls to move, or a claim recorded about it for poll cards to refresh (a
-    write's statements are counted)."""
+    """Whether a poll about this launch was ever created (or seeded from a catalog): only then
+    does its card read its polls, a change of its date or status look for polls to move, or a
+    claim recorded about it for poll cards to refresh (statements are counted)."""
 
     __table_args__ = (
         UniqueConstraint("guild_id", "device_id", "region_key", "kind"),
