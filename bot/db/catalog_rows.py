@@ -293,7 +293,7 @@ class Codec:
         self._time = _processor(Launch.__table__.c.created_at.type, dialect)
         if dialect.name == "sqlite":
             self._time = _sqlite_time
-        self._json = _processor(AuditEntry.__table__.c.after.type, dialect)
+        self._json = _json_text(_processor(AuditEntry.__table__.c.after.type, dialect))
         self._null = self._json(None)
         self._times: dict[datetime, Any] = {}
 
@@ -307,6 +307,31 @@ class Codec:
 
     def json(self, value: object) -> Any:
         return self._null if value is None else self._json(value)
+
+
+_SAMPLE = {"text": 'é "quoted"\n', "none": None, "number": 1, "list": [1.5, True, "x"]}
+
+
+def _json_text(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """The JSON column's bind processor (``json.dumps``), made faster for the audit rows: one C
+    encoder made once, where ``json.dumps`` makes one per call (half the time of a small dict).
+    Used only if it writes exactly what the processor writes; ``None`` goes to the processor."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return process
+    encode = make(
+        None, _unserializable, json.encoder.encode_basestring_ascii, None, ": ", ", ",
+        False, False, True,
+    )  # fmt: skip
+
+    def fast(value: Any) -> Any:
+        return process(value) if value is None else "".join(encode(value, 0))
+
+    return fast if fast(_SAMPLE) == process(_SAMPLE) else process
+
+
+def _unserializable(value: object) -> object:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _sqlite_time(value: datetime) -> str:

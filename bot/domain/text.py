@@ -60,7 +60,7 @@ def name_key(value: str) -> str:
 # An address that is plainly fine: http(s), a host of letters, digits, dots and hyphens, no
 # user, port or brackets, then printable ASCII other than space, quotes and angle brackets.
 # urlsplit accepts every such address with that host; anything else takes the full check.
-_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9][A-Za-z0-9.-]*(?:[/?#][!#-;=?-~]*)?", re.IGNORECASE)
+_PLAIN_URL = re.compile(r"[hH][tT][tT][pP][sS]?://[A-Za-z0-9][A-Za-z0-9.-]*(?:[/?#][!#-;=?-~]*)?")
 
 
 def _url_problem(url: str) -> bool:
