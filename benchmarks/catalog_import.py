@@ -6,9 +6,12 @@
 For each size N, generates N launches like the bundled catalog's (aliases, notes, 2-4 claims
 each), imports them into a fresh database (a temporary SQLite file, or a database created on the
 PostgreSQL server of --url and dropped afterwards) and prints launches/s. The raw-driver floor
-is measured in the same run: the very rows the import wrote, read back and inserted again with
-the driver's own executemany (aiosqlite or asyncpg, no SQLAlchemy) into scratch tables with the
-same columns but no indexes or constraints. The ratio is import time over floor time.
+is measured in the same run: the very rows the import wrote (every table: launches, claims,
+audit rows, the launches' scheduled posts...), read back and inserted again with the driver's
+own executemany (aiosqlite or asyncpg, no SQLAlchemy) into scratch tables with the same columns
+but no indexes or constraints, and into the real tables; on PostgreSQL also with COPY. The ratio
+is import time over floor time. "parsing the file" is generating the entries and reading them
+as a catalog file is read (``parse_catalog``), outside the import's time.
 
 On SQLite it also prints how long the import held the write lock (from taking it to the end of
 its transaction), and measures how long a bot-style write (one small ORM transaction adding a
