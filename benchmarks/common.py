@@ -2,7 +2,9 @@
 
 The measured guild gets ``count`` launches (about 85 % upcoming, the rest past, finished or
 undated), 40 brands, an alias on every tenth device, two date claims on a quarter of the launches
-and one audit entry per launch; each noise guild gets a tenth as many.
+and one audit entry per launch; each noise guild gets a tenth as many. Then every launch gets
+the scheduled posts the bot plans for it (reminders and launch posts of the ones dated to the day
+or minute: about 20,000 pending posts for 10,000 launches).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.engine import URL, make_url
 
-from bot.db.engine import create_engine
+from bot.config import builtin_guild_defaults
+from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import AuditEntry, Brand, Claim, Device, DeviceAlias, Launch
+from bot.domain.clock import utc_now
 from bot.domain.vocabulary import (
     ClaimSubject,
     LaunchKind,
@@ -35,6 +39,7 @@ from bot.domain.vocabulary import (
     Precision,
     SourceKind,
 )
+from bot.services.deliveries import DeliveryService
 from tests.e2e.harness import LAUNCHBOT, bot_environment
 from tests.emulator import Emulator
 from tests.support import databases
@@ -269,22 +274,28 @@ async def seed_guild(url: str, guild_id: int, count: int, seed: int = 42) -> See
 
 
 async def seed_calendar(url: str, guild_id: int, count: int, noise_guilds: Sequence[int]) -> Seeded:
-    """The measured guild plus noise guilds (a tenth as many launches each); PostgreSQL is then
-    VACUUM ANALYZEd, as autovacuum would soon do after such a load (SQLite is left without
-    statistics, as a production file would be)."""
+    """The measured guild plus noise guilds (a tenth as many launches each), with the scheduled
+    posts a running bot would have planned for them (so the bot under test does not plan them
+    all at its start, while it is being measured); PostgreSQL is then VACUUM ANALYZEd, as
+    autovacuum would soon do after such a load (SQLite is left without statistics, as a
+    production file would be)."""
     started = time.perf_counter()
     seeded = await seed_guild(url, guild_id, count)
     for n, noise in enumerate(noise_guilds, start=1):
         extra = await seed_guild(url, noise, max(1, count // 10), seed=42 + n)
         seeded.noise_launches += len(extra.launch_ids)
-    if url.startswith("postgresql"):
-        engine = create_engine(url)
-        try:
+    engine = create_engine(url)
+    try:
+        deliveries = DeliveryService(
+            create_session_factory(engine), utc_now, builtin_guild_defaults()
+        )
+        await deliveries.plan_unplanned_launches()
+        if url.startswith("postgresql"):
             async with engine.connect() as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 await conn.execute(text("VACUUM ANALYZE"))
-        finally:
-            await engine.dispose()
+    finally:
+        await engine.dispose()
     seeded.seconds = time.perf_counter() - started
     return seeded
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    literal_column,
     or_,
     select,
     union_all,
@@ -41,6 +42,7 @@ Shared = TypeVar("Shared", Brand, Device, DeviceAlias)
 
 LAUNCHES, DEVICES, BRANDS = Launch.__table__.c, Device.__table__.c, Brand.__table__.c
 CLAIMS, ALIASES = Claim.__table__.c, DeviceAlias.__table__.c
+POSTS = Post.__table__.c
 
 
 @cache
@@ -66,13 +68,18 @@ def _one_launch() -> Select[Any]:
 
 @cache
 def _card_launch() -> Select[Any]:
-    """``_one_launch`` and, in the same statement, when its next scheduled post is due."""
+    """``_one_launch`` and, in the same statement, when its next scheduled post is due: one seek
+    on ``ix_posts_launch_guild_state_due``. The state is written into the statement: SQLite
+    prepares a statement again at every execution when a bound value is compared with a column
+    that a partial index is conditioned on (posts.state), which made this statement six times
+    dearer. Table columns, as in every read here: one ORM attribute would send the whole
+    statement's rows through the ORM's loading."""
     next_post = (
-        select(func.min(Post.due_at))
+        select(func.min(POSTS.due_at))
         .where(
-            Post.guild_id == LAUNCHES.guild_id,
-            Post.launch_id == LAUNCHES.id,
-            Post.state == PostState.PENDING,
+            POSTS.launch_id == LAUNCHES.id,
+            POSTS.guild_id == LAUNCHES.guild_id,
+            POSTS.state == literal_column(f"'{PostState.PENDING.value}'"),
         )
         .scalar_subquery()
         .label("next_post_at")

@@ -147,9 +147,9 @@ class Launch(Base):
     updated_by: Mapped[int | None] = mapped_column(BigInteger)
     discord_event_id: Mapped[int | None] = mapped_column(BigInteger)
     has_polls: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
-    """Whether a poll about this launch was ever created: only then does a change of its date or
-    status look for polls to move, or a claim recorded about it for poll cards to refresh (a
-    write's statements are counted)."""
+    """Whether a poll about this launch was ever created (or seeded from a catalog): only then
+    does its card read its polls, a change of its date or status look for polls to move, or a
+    claim recorded about it for poll cards to refresh (statements are counted)."""
 
     __table_args__ = (
         UniqueConstraint("guild_id", "device_id", "region_key", "kind"),
@@ -228,9 +228,7 @@ class Post(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     guild_id: Mapped[int] = mapped_column(BigInteger)
-    launch_id: Mapped[int | None] = mapped_column(
-        ForeignKey("launches.id", ondelete="SET NULL"), index=True
-    )
+    launch_id: Mapped[int | None] = mapped_column(ForeignKey("launches.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(40))
     key: Mapped[str] = mapped_column(String(80))
     target: Mapped[str] = mapped_column(String(32))
@@ -264,6 +262,9 @@ class Post(Base):
             postgresql_where=text("state = 'sending'"),
         ),
         Index("ix_posts_guild_state_due", "guild_id", "state", "due_at"),
+        # a launch card's next post: a seek on all three equalities, never a walk through the
+        # server's pending posts by due_at; launch_id first also serves the foreign key
+        Index("ix_posts_launch_guild_state_due", "launch_id", "guild_id", "state", "due_at"),
         {"sqlite_autoincrement": True},
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Device, DeviceAlias, Launch, Poll
@@ -49,3 +49,15 @@ async def questions(
         )
     )
     return {(launch, name_key(question)) for launch, question in rows if launch is not None}
+
+
+async def mark_has_polls(session: AsyncSession, guild_id: int, launch_ids: Iterable[int]) -> None:
+    """The launches now have polls (``Launch.has_polls``): their cards list them."""
+    ids = sorted(set(launch_ids))
+    if ids:
+        await session.execute(
+            update(Launch)
+            .where(Launch.guild_id == guild_id, Launch.id.in_(ids), Launch.has_polls.is_(False))
+            .values(has_polls=True)
+            .execution_options(synchronize_session=False)
+        )

@@ -3,6 +3,7 @@ claiming due posts under a lease, and recording what happened to each."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 from functools import cache, partial
@@ -12,11 +13,13 @@ from sqlalchemy import (
     Row,
     Select,
     String,
+    Table,
     and_,
     bindparam,
     case,
     cast,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -40,6 +43,7 @@ from bot.domain.shards import ShardSpan
 from bot.domain.vocabulary import LaunchStatus, PostState, Precision
 
 POSTS = Post.__table__
+_POSTS_TABLE = typing.cast(Table, POSTS)
 _CLAIMED = (
     Post.id, Post.guild_id, Post.launch_id, Post.subject, Post.key, Post.target, Post.kind,
     Post.due_at, Post.expires_at, Post.attempts, Post.payload,
@@ -119,7 +123,8 @@ async def _insert(
         for subject, p in posts
     ]
     dialect = sqlite if _dialect(session) == "sqlite" else postgresql
-    revive = dialect.insert(Post).on_conflict_do_update(
+    # the table, not the ORM entity: plain executemany, not the ORM's bulk insert row by row
+    revive = dialect.insert(POSTS).on_conflict_do_update(
         index_elements=["guild_id", "subject", "key", "target"],
         set_={"state": PostState.PENDING, "reason": None, "updated_at": now},
         where=POSTS.c.state == PostState.CANCELLED,
@@ -164,6 +169,28 @@ async def cancel_launch_posts(session: AsyncSession, guild_id: int, now: datetim
         .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+async def cancel_posts_of_launches(
+    session: AsyncSession, guild_id: int, launch_ids: Collection[int], now: datetime
+) -> None:
+    """Cancels the pending posts of these launches but their change notices (before they are
+    planned again): one executemany, a seek per launch."""
+    if not launch_ids:
+        return
+    cancel = (
+        update(_POSTS_TABLE)
+        .where(
+            POSTS.c.launch_id == bindparam("l"),
+            POSTS.c.guild_id == guild_id,
+            # written into the statement: a bound value against posts.state (which the partial
+            # indexes are conditioned on) has SQLite prepare the statement again for every row
+            POSTS.c.state == literal_column(f"'{PostState.PENDING.value}'"),
+            POSTS.c.kind != NOTICE_KIND,
+        )
+        .values(state=PostState.CANCELLED, reason="re-planned", updated_at=now)
+    )
+    await session.execute(cancel, [{"l": launch_id} for launch_id in launch_ids])
 
 
 async def plannable_launches(

@@ -107,12 +107,13 @@ def parse_catalog(data: Any, name: str = "catalog") -> list[CatalogEntry]:
         raise CatalogError(f"{name}: launch must be a list of tables ([[launch]]).")
     entries: list[CatalogEntry] = []
     seen: dict[tuple[str, str, str], str] = {}
+    dates = _Dates()
     for index, item in enumerate(launches, start=1):
         label = f"launch #{index}"
         if isinstance(item, dict) and isinstance(item.get("device"), str):
             label += f" ({item['device'][:60]})"
         try:
-            entry = _entry(item, label)
+            entry = _entry(item, label, dates)
         except DomainError as exc:
             raise CatalogError(f"{name}: {label}: {exc}") from None
         key = (entry.launch.device.casefold(), entry.launch.region.casefold(), entry.launch.kind)
@@ -123,14 +124,27 @@ def parse_catalog(data: Any, name: str = "catalog") -> list[CatalogEntry]:
     return attach_polls(entries, data.get("poll", []), name)
 
 
-def _entry(item: Any, label: str) -> CatalogEntry:
+class _Dates:
+    """The dates (with their zones) already read: a catalog repeats them a great deal, and
+    reading one is most of the work of checking an entry."""
+
+    def __init__(self) -> None:
+        self._read: set[tuple[str, str]] = set()
+
+    def check(self, date: str, zone: str) -> None:
+        if (date, zone) not in self._read:
+            parse_date(date, default_tz=zone)
+            self._read.add((date, zone))
+
+
+def _entry(item: Any, label: str, dates: _Dates) -> CatalogEntry:
     if not isinstance(item, dict):
         raise CatalogError("must be a table.")
     _no_unknown(item, LAUNCH_KEYS)
     timezone = canonical_zone_name(_str(item, "timezone") or "UTC")
     date = _str(item, "date")
     if date:
-        parse_date(date, default_tz=timezone)
+        dates.check(date, timezone)
     aliases = item.get("aliases", [])
     if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
         raise CatalogError("aliases must be a list of strings.")
@@ -157,13 +171,13 @@ def _entry(item: Any, label: str) -> CatalogEntry:
     parsed: list[NewClaim] = []
     for number, claim in enumerate(claims, start=1):
         try:
-            parsed.append(_claim(claim, timezone))
+            parsed.append(_claim(claim, timezone, dates))
         except DomainError as exc:
             raise CatalogError(f"claim #{number}: {exc}") from None
     return CatalogEntry(label, launch, tuple(parsed))
 
 
-def _claim(item: Any, launch_timezone: str) -> NewClaim:
+def _claim(item: Any, launch_timezone: str, dates: _Dates) -> NewClaim:
     if not isinstance(item, dict):
         raise CatalogError("must be a table.")
     _no_unknown(item, CLAIM_KEYS)
@@ -175,7 +189,7 @@ def _claim(item: Any, launch_timezone: str) -> NewClaim:
     if subject is ClaimSubject.DATE:
         if not date:
             raise CatalogError("a date claim needs date.")
-        parse_date(date, default_tz=timezone)
+        dates.check(date, timezone)
     elif not feature or present is None:
         raise CatalogError("a feature claim needs feature and present (yes, no or unclear).")
     return NewClaim(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from bot.domain.dates import render_date
+from bot.domain.dates import DateWindow, render_date
 from bot.domain.records import ClaimRecord, LaunchRecord
+from bot.domain.vocabulary import ClaimSubject, FeaturePresence, SourceKind
 
 
 def launch_snapshot(view: LaunchRecord | None) -> dict[str, Any] | None:
@@ -30,15 +32,34 @@ def launch_snapshot(view: LaunchRecord | None) -> dict[str, Any] | None:
 
 
 def claim_snapshot(view: ClaimRecord) -> dict[str, object]:
+    return claim_fields_snapshot(
+        view.launch_id, view.subject, view.window, view.feature, view.present, view.statement,
+        view.source_url, view.source_kind, view.author, view.seen_at,
+    )  # fmt: skip
+
+
+def claim_fields_snapshot(
+    launch_id: int,
+    subject: ClaimSubject,
+    window: DateWindow | None,
+    feature: str | None,
+    present: FeaturePresence | None,
+    statement: str | None,
+    source_url: str | None,
+    source_kind: SourceKind,
+    author: str | None,
+    seen_at: datetime,
+) -> dict[str, object]:
+    """``claim_snapshot`` from the fields themselves (the importer has no record to build)."""
     return {
-        "launch_id": view.launch_id,
-        "subject": view.subject.value,
-        "date": render_date(view.window) if view.window else None,
-        "feature": view.feature,
-        "present": view.present.value if view.present else None,
-        "statement": view.statement,
-        "source_url": view.source_url,
-        "source_kind": view.source_kind.value,
-        "author": view.author,
-        "seen_at": view.seen_at.isoformat(),
+        "launch_id": launch_id,
+        "subject": subject.value,
+        "date": render_date(window) if window else None,
+        "feature": feature,
+        "present": present.value if present else None,
+        "statement": statement,
+        "source_url": source_url,
+        "source_kind": source_kind.value,
+        "author": author,
+        "seen_at": seen_at.isoformat(),
     }

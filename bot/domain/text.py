@@ -57,8 +57,19 @@ def name_key(value: str) -> str:
     return _SPACES.sub(" ", folded).strip()
 
 
+# An address that is plainly fine: http(s), a host of letters, digits, dots and hyphens, no
+# user, port or brackets, then printable ASCII other than space, quotes and angle brackets.
+# urlsplit accepts every such address with that host; anything else takes the full check.
+_PLAIN_URL = re.compile(r"[hH][tT][tT][pP][sS]?://[A-Za-z0-9][A-Za-z0-9.-]*(?:[/?#][!#-;=?-~]*)?")
+
+
 def _url_problem(url: str) -> bool:
-    plain = url.isprintable() and not any(ch in url for ch in ' <>"')  # the usual case, quickly
+    """Whether the address is refused; most are plainly fine, and need not be taken apart."""
+    return _PLAIN_URL.fullmatch(url) is None and _refused(url)
+
+
+def _refused(url: str) -> bool:
+    plain = url.isprintable() and not any(ch in url for ch in ' <>"')
     if not plain and any(
         ch.isspace() or ch in '<>"' or unicodedata.category(ch)[0] == "C" for ch in url
     ):

@@ -207,15 +207,15 @@ class CalendarService:
             return await _launch(session, guild_id, launch_id)
 
     async def card(self, guild_id: int, launch_id: int) -> LaunchCard:
-        """A launch, its claims, its next scheduled post and its newest polls: four statements,
-        no audit log."""
+        """A launch, its claims, its next scheduled post and its newest polls: three statements
+        (four for a launch that has had polls), no audit log."""
         async with reading(self._sessions) as session:
             row = await q.card_launch(session, guild_id, launch_id)
             if row is None:
                 raise LaunchNotFound(f"There is no launch #{launch_id} in this server.")
             launch = (await launch_records(session, guild_id, [row]))[0]
             claims = await q.claim_rows(session, guild_id, launch_id)
-            polls = await card_polls(session, guild_id, launch_id)
+            polls = await card_polls(session, guild_id, launch_id) if row.has_polls else ()
             return LaunchCard(
                 launch, tuple(claim_record(r) for r in claims), row.next_post_at, polls
             )

@@ -43,7 +43,7 @@ from bot.services.catalog_plan import Planner
 from bot.services.catalog_state import PlannedClaim
 from bot.services.poll_planning import follow_server_launches
 from bot.services.poll_seeds import seed_polls
-from bot.services.post_planning import replan_server
+from bot.services.post_planning import replan_launches
 
 Progress = Callable[[int, int], None]
 UNLOCKED_TRIES = 3
@@ -130,6 +130,9 @@ class _Import:
         self.staging: Staging | None = None
         self.audit_ids: Iterator[int] = iter(())
         self.done = self.reported = 0
+        self.settings: GuildSettingsRecord | None = None
+        self.launch_shift = 0
+        """SQLite: how far the new launches' ids moved up when written (see ``_staged``)."""
 
     async def run(self, session: AsyncSession) -> ImportResult:
         await begin_read(session)  # SQLite: no transaction yet, so reading takes no lock
@@ -141,8 +144,8 @@ class _Import:
         else:
             planner = await self._copied(session, conn, prepared)
         moved: tuple[int, ...] = ()
-        if planner.writes():  # the imported launches get their posts like any other
-            await replan_server(session, await self._settings(session), self.now)
+        if planner.writes():  # the launches added or changed get their posts like any other
+            await self._plan_posts(session, planner)
             moved = await follow_server_launches(session, self.guild_id, self.now)
         counts = planner.outcomes
         planner.release()
@@ -150,6 +153,26 @@ class _Import:
             counts["created"], counts["updated"], counts["unchanged"], planner.claims_added,
             polls_moved=moved,
         )  # fmt: skip
+
+    async def _plan_posts(self, session: AsyncSession, planner: Planner) -> None:
+        """The posts of the launches the import added (with their ids as written) or changed;
+        the server's other launches keep theirs."""
+        assert self.settings is not None
+        shift = self.launch_shift
+        added = [
+            (launch.id + shift, launch.window, launch.status)
+            for chunk in planner.chunks
+            for launch in chunk.launches
+            if launch.id is not None
+        ]
+        changed = [
+            (launch.id, launch.window, launch.status)
+            for chunk in planner.chunks
+            for launch in chunk.changed
+            if launch.id is not None
+        ]
+        ids = [launch_id for launch_id, _, _ in changed]
+        await replan_launches(session, self.settings, self.now, added + changed, ids)
 
     async def close(self) -> None:
         if self.staging is not None:
@@ -164,6 +187,7 @@ class _Import:
         planner = Planner(prepared, self.now, self.dates)
         await self._read(conn, planner, prepared)
         planner.plan_launches(settings.timezone)
+        self.settings = settings
         return planner, settings
 
     async def _copied(
@@ -234,6 +258,7 @@ class _Import:
                 current = await rows.tops(conn, planned)
             await staging.move(planned, current)
             shift = {name: current[name] - top for name, top in planned.items()}
+            self.launch_shift = shift.get("launches", 0)
             for name, changes in updates:
                 await rows.update_rows(conn, name, self.guild_id, changes)
             repointed = _repointed(planner.repointed, shift.get("claims", 0), planned.get("claims"))

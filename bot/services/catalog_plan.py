@@ -19,8 +19,7 @@ from bot.domain.catalog_prepare import (
     span,
 )
 from bot.domain.errors import CatalogError, DomainError, InvalidInput
-from bot.domain.records import ClaimRecord
-from bot.domain.snapshots import claim_snapshot
+from bot.domain.snapshots import claim_fields_snapshot
 from bot.domain.text import name_key
 from bot.domain.vocabulary import ClaimSubject, LaunchKind, LaunchStatus
 from bot.services.catalog_state import (
@@ -233,13 +232,9 @@ class Planner:
         present = new.present if new.subject is ClaimSubject.FEATURE else None
         self._seq += 1
         claim = PlannedClaim(None, launch, (seen_at, 1, self._seq), prepared=p, window=window)
-        claim.snapshot = claim_snapshot(
-            ClaimRecord(
-                id=0, launch_id=0, subject=new.subject, window=window, feature=p.feature,
-                present=present, statement=p.statement, source_url=p.source_url,
-                source_kind=new.source_kind, author=p.author, seen_at=seen_at,
-                superseded_by_id=None, recorded_by=None, confidence=p.confidence,
-            )
+        claim.snapshot = claim_fields_snapshot(
+            0, new.subject, window, p.feature, present, p.statement, p.source_url,
+            new.source_kind, p.author, seen_at,
         )  # fmt: skip
         launch.keys.add(
             claim_key(new.subject, span(window), p.feature_key, present, p.source_url,

@@ -43,7 +43,7 @@ async def seed_polls(
             )
         asked = await poll_seed_rows.questions(session, guild_id, [i for i in launches if i])
         now = clock()
-        added = 0
+        added: list[int] = []
         for (_, seed), launch_id in zip(wanted, launches, strict=True):
             if launch_id is None or (launch_id, name_key(seed.question)) in asked:
                 continue
@@ -54,8 +54,9 @@ async def seed_polls(
                 entity_id=poll_id, action="seed", before=None, after=_snapshot(values),
             )  # fmt: skip
             asked.add((launch_id, name_key(seed.question)))
-            added += 1
-    return added
+            added.append(launch_id)
+        await poll_seed_rows.mark_has_polls(session, guild_id, added)
+    return len(added)
 
 
 def _row(

@@ -4,6 +4,7 @@ change notice planned in the same INSERT."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -111,6 +112,25 @@ async def replan_launch(
         await post_rows.plan(session, settings.guild_id, subject, posts, now, moved)
     due = [p.due_at for p in posts] + ([polls.post.due_at] if polls is not None else [])
     return min(due, default=None)
+
+
+async def replan_launches(
+    session: AsyncSession,
+    settings: GuildSettingsRecord,
+    now: datetime,
+    launches: Sequence[tuple[int, DateWindow | None, LaunchStatus]],
+    changed: Collection[int],
+) -> None:
+    """Plans the posts of many launches at once (those a catalog import added or changed): the
+    pending posts of the ``changed`` ones are cancelled first, as ``replan_server`` does for a
+    whole server; two statements, however many launches."""
+    posts = [
+        post
+        for launch_id, window, status in launches
+        for post in posts_for(launch_id, window, status, settings, now)
+    ]
+    await post_rows.cancel_posts_of_launches(session, settings.guild_id, changed, now)
+    await post_rows.insert_all(session, settings.guild_id, posts, now)
 
 
 async def replan_server(

@@ -14,12 +14,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 
 from bot.config import builtin_guild_defaults
-from bot.db import migrate
+from bot.db import migrate, poll_rows
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Base
 from bot.domain.inputs import NewClaim, NewLaunch
 from bot.domain.records import Actor
-from bot.domain.vocabulary import ClaimSubject, SourceKind
+from bot.domain.vocabulary import ClaimSubject, PollState, SourceKind
 from bot.services.calendar import CalendarService
 from tests.support import databases
 
@@ -111,5 +111,43 @@ async def test_rebuilding_tables_keeps_the_rows_that_refer_to_them(empty_db_url:
         async with engine.connect() as conn:
             if conn.dialect.name == "sqlite":
                 assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+    finally:
+        await engine.dispose()
+
+
+async def test_launches_with_seeded_polls_are_marked_as_having_polls(empty_db_url: str) -> None:
+    """Before 0010 a catalog's seeded questions left ``launches.has_polls`` false, and the card
+    now reads a launch's polls only when it is true."""
+    engine = create_engine(empty_db_url)
+    try:
+        await migrate.upgrade(engine, "0009")
+        sessions = create_session_factory(engine)
+        calendar = CalendarService(sessions, lambda: datetime.now(UTC), builtin_guild_defaults())
+        ids = []
+        for device in ("Xiaomi 12S Ultra", "Xiaomi 13"):
+            added = await calendar.add(1, Actor.cli(), NewLaunch(device=device, brand="Xiaomi"))
+            assert added.after is not None
+            ids.append(added.after.id)
+        with_poll, without = ids
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        async with sessions() as session, session.begin():
+            await poll_rows.insert_poll(
+                session,
+                {
+                    "guild_id": 1, "launch_id": with_poll, "question": "Leica cameras?",
+                    "answers": ["Yes", "No"], "multiple": False, "confidence": False,
+                    "hidden": False, "closes_at": now, "closes_with_launch": False,
+                    "state": PollState.RESOLVED, "created_by": None, "created_at": now,
+                    "closed_at": now, "outcome": 1, "evidence_url": None, "resolved_by": None,
+                    "resolved_at": now, "native": False,
+                },
+            )  # fmt: skip
+            await session.execute(text("UPDATE launches SET has_polls = false"))
+        await migrate.upgrade(engine)
+        async with engine.connect() as conn:
+            marked = dict((await conn.execute(text("SELECT id, has_polls FROM launches"))).all())
+        assert marked == {with_poll: True, without: False}
+        card = await calendar.card(1, with_poll)
+        assert [p.question for p in card.polls] == ["Leica cameras?"]
     finally:
         await engine.dispose()

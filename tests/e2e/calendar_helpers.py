@@ -101,8 +101,10 @@ async def seed_launches(
     brand: str = "Seed",
     region: str = "Global",
     device: str = "Phone",
+    days_ahead: int = 1,
 ) -> None:
-    """Many launches, written with bulk inserts (the catalog importer is too slow for a fixture)."""
+    """Many launches, written with bulk inserts (the catalog importer is too slow for a fixture),
+    a day apart from ``days_ahead`` days from now."""
     now = datetime.now(UTC)
     engine = create_engine(db_url)
     try:
@@ -135,7 +137,7 @@ async def seed_launches(
             ids = (await conn.execute(insert(Device).returning(Device.id), devices)).scalars().all()
             launches = []
             for n, device_id in enumerate(ids):
-                start = now + timedelta(days=1 + n)
+                start = now + timedelta(days=days_ahead + n)
                 launches.append(
                     {
                         "guild_id": guild_id,

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from tests.e2e.calendar_helpers import run
 from tests.e2e.conftest import StartBot
 from tests.e2e.harness import Server
+from tests.e2e.native_poll_helpers import until_db
 from tests.e2e.poll_helpers import (
     FAST,
     add_launch,
@@ -115,7 +116,12 @@ async def test_a_poll_from_creation_to_its_close_when_the_launch_happens(
     await asyncio.sleep(0.5)  # a second close, or an edit after it, would show up by now
     assert edits_of(emu, hidden) == edits
     for message in (open_, hidden):
-        assert await close_posts(db_url, poll_id_of(message)) == [("close@20270310T1130", "sent")]
+
+        async def recorded(poll_id: int = poll_id_of(message)) -> list[tuple[str, str]] | None:
+            posts = await close_posts(db_url, poll_id)  # marked sent once the edit is answered
+            return None if any(state == "sending" for _, state in posts) else posts
+
+        assert await until_db(recorded, "the close recorded") == [("close@20270310T1130", "sent")]
 
 
 async def test_an_editor_closes_a_poll_early_and_only_editors_may(

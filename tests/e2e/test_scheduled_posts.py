@@ -384,7 +384,9 @@ async def test_imported_launches_get_their_posts_and_a_running_bot_sends_them(
 async def test_launches_from_before_scheduled_posts_get_theirs_at_start(
     emu: Emulator, server: Server, launch_bot: StartBot, db_url: str
 ) -> None:
-    await seed_launches(db_url, server.guild.id, 3)  # rows written straight, no posts planned
+    # rows written straight, no posts planned; past the 7-day reminder, so that none of the
+    # posts planned at start is due yet (a launch tomorrow has today's 09:00 reminder due)
+    await seed_launches(db_url, server.guild.id, 3, days_ahead=10)
     assert await _states(db_url) == []
     # The launches are dated from tomorrow on: at the start of today the reminders a day before
     # are still ahead (from 09:00 UTC on, the first would be due, and skipped for want of an
