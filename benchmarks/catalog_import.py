@@ -11,7 +11,9 @@ audit rows, the launches' scheduled posts...), read back and inserted again with
 own executemany (aiosqlite or asyncpg, no SQLAlchemy) into scratch tables with the same columns
 but no indexes or constraints, and into the real tables; on PostgreSQL also with COPY. The ratio
 is import time over floor time. "parsing the file" is generating the entries and reading them
-as a catalog file is read (``parse_catalog``), outside the import's time.
+as a catalog file is read (``parse_catalog``), outside the import's time. "CPU of this process"
+(Python and, on SQLite, the database's own work on the driver's threads) depends less on the
+machine's load than the times do.
 
 On SQLite it also prints how long the import held the write lock (from taking it to the end of
 its transaction), and measures how long a bot-style write (one small ORM transaction adding a
@@ -294,12 +296,15 @@ async def main(sizes: list[int], server: str | None, wait: bool) -> None:
         async with fresh_database(server, str(count)) as url:
             engine = create_engine(url)
             await migrate.upgrade(engine)
+            cpu = time.process_time()
             elapsed = await timed_import(engine, entries)
+            cpu = time.process_time() - cpu
             await engine.dispose()
             bare, real, copied, rows = await raw_floor(url)
         print(
             f"{backend}: {count:>8,} launches ({rows:,} rows)  import {elapsed:6.2f} s = "
-            f"{count / elapsed:6,.0f}/s | floor, scratch tables {bare:5.2f} s = "
+            f"{count / elapsed:6,.0f}/s (CPU of this process {cpu:5.2f} s) | floor, scratch "
+            f"tables {bare:5.2f} s = "
             f"{count / bare:6,.0f}/s, ratio {elapsed / bare:4.1f} | floor, real tables "
             f"{real:5.2f} s = {count / real:6,.0f}/s, ratio {elapsed / real:4.1f} "
             f"| parsing the file {parsed:.2f} s"
