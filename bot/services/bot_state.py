@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db.engine import reading
+from bot.db import bot_state_rows
+from bot.db.engine import begin_write, reading
 from bot.db.models import BotState
 from bot.domain.clock import Clock
 
@@ -20,9 +21,7 @@ class BotStateService:
             return None if row is None else row.value
 
     async def set(self, key: str, value: str) -> None:
+        """One statement: processes starting together may set the same key at once."""
         async with self._sessions() as session, session.begin():
-            row = await session.get(BotState, key)
-            if row is None:
-                session.add(BotState(key=key, value=value, updated_at=self._clock()))
-            else:
-                row.value, row.updated_at = value, self._clock()
+            await begin_write(session)
+            await bot_state_rows.put(session, key, value, self._clock())
