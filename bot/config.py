@@ -148,6 +148,13 @@ def _sweep_seconds(raw: str) -> float:
     return value
 
 
+def _pool_size(raw: str) -> int:
+    value = int(raw) if raw.strip().isdigit() else 0
+    if not 1 <= value <= 100:
+        raise ValueError("a whole number of connections between 1 and 100, e.g. 10")
+    return value
+
+
 def _lease_seconds(raw: str) -> float:
     try:
         value = float(raw)
@@ -223,6 +230,7 @@ class Spec:
 SPECS: tuple[Spec, ...] = (
     Spec("database.url", "LAUNCHBOT_DATABASE_URL", "sqlite+aiosqlite:///data/launchbot.db",
          _database_url),
+    Spec("database.pool_size", "LAUNCHBOT_DATABASE_POOL_SIZE", "10", _pool_size),
     Spec("discord.api_base", "LAUNCHBOT_DISCORD_API_BASE", "https://discord.com/api/v10",
          _http_url),
     Spec("discord.gateway_url", "LAUNCHBOT_DISCORD_GATEWAY_URL", "wss://gateway.discord.gg",
@@ -267,6 +275,8 @@ class Settings:
     """The shards this process runs; None: all of them."""
     requests_per_second: float | None = None
     """This process's share of the bot's global request budget; None: its shards' share."""
+    database_pool_size: int = 10
+    """PostgreSQL: connections kept open, and as many more opened at busy moments."""
     token: Secret | None = field(default=None, repr=False)
     config_path: Path | None = None
 
@@ -394,6 +404,7 @@ def load_settings(
         shard_count=values["shards.count"],
         shard_range=values["shards.range"],
         requests_per_second=values["discord.requests_per_second"],
+        database_pool_size=values["database.pool_size"],
         token=Secret(token) if token else None,
         config_path=config_path,
     )

@@ -70,7 +70,11 @@ class Runtime:
         cls, settings: Settings, clock: Clock = utc_now, *, create_database: bool = False
     ) -> Runtime:
         """Only ``create_database`` (``launchbot db upgrade``) may create a SQLite file."""
-        engine = create_engine(settings.database_url, create=create_database)
+        engine = create_engine(
+            settings.database_url,
+            create=create_database,
+            pool_size=settings.database_pool_size,
+        )
         sessions = create_session_factory(engine)
         defaults = settings.guild_defaults()
         notices = PendingNotices()

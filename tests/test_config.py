@@ -6,8 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy.pool import QueuePool
 
 from bot.config import SPECS, ConfigError, load_settings, log_format_hint
+from bot.runtime import Runtime
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -196,3 +198,29 @@ def test_a_bad_shard_setting_is_one_line_naming_where_it_was_given(
         load_settings(_env(**values), flags)
     assert named in str(caught.value) and expected in str(caught.value), str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("raw", ["0", "101", "four", "-3", "2.5"])
+def test_a_bad_pool_size_names_the_setting_and_the_accepted_range(raw: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env(LAUNCHBOT_DATABASE_POOL_SIZE=raw))
+    assert "LAUNCHBOT_DATABASE_POOL_SIZE" in str(caught.value), str(caught.value)
+    assert "between 1 and 100" in str(caught.value), str(caught.value)
+
+
+async def test_the_pool_size_sizes_the_postgresql_engines_pool() -> None:
+    settings = load_settings(
+        _env(
+            LAUNCHBOT_DATABASE_URL="postgresql+asyncpg://launchbot@127.0.0.1:5432/launchbot",
+            LAUNCHBOT_DATABASE_POOL_SIZE=" 3 ",
+        )
+    )
+    assert settings.database_pool_size == 3
+    runtime = Runtime.create(settings)
+    try:
+        pool = runtime.engine.pool
+        assert isinstance(pool, QueuePool)
+        assert (pool.size(), pool._max_overflow) == (3, 3)
+    finally:
+        await runtime.engine.dispose()
+    assert load_settings(_env()).database_pool_size == 10

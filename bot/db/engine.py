@@ -83,15 +83,18 @@ async def begin_write(session: AsyncSession) -> None:
     await session.connection(execution_options={WRITE: True})
 
 
-def create_engine(url: str, *, echo: bool = False, create: bool = True) -> AsyncEngine:
+def create_engine(
+    url: str, *, echo: bool = False, create: bool = True, pool_size: int = 10
+) -> AsyncEngine:
     """``create``: a SQLite file (and its folder) that does not exist yet may be created; without
-    it the engine only opens an existing file (``Runtime`` creates only for ``db upgrade``)."""
+    it the engine only opens an existing file (``Runtime`` creates only for ``db upgrade``).
+    ``pool_size``: PostgreSQL connections kept, and as many more opened when all are busy."""
     path = sqlite_path(url)
     if path is not None and create:
         path.parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("postgresql"):
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
         # Statements are prepared once and reused; a plan generic over guild_id would suit one
         # server's size and not another's (a scan that is cheap for a big server reads every
         # row for a small one). Planning these takes about 0.1 ms.

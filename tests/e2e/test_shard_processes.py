@@ -42,6 +42,7 @@ KILLED = 1
 SETTINGS = {
     "LAUNCHBOT_DISCORD_REQUESTS_PER_SECOND": "400",
     "LAUNCHBOT_POSTS_LEASE_SECONDS": "5",  # a killed process's posts are taken up again soon
+    "LAUNCHBOT_DATABASE_POOL_SIZE": "4",  # three processes beside other tests' connections
 }
 BURST_TIMEOUT = 1800.0
 
