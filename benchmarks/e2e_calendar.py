@@ -48,31 +48,23 @@ import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import aiosqlite
-import asyncpg
-from sqlalchemy import event
 
 from benchmarks.common import (
     BACKENDS,
     DISCORD_DEADLINE_S,
     Row,
-    asyncpg_dsn,
     log_bot_to,
     log_problems,
     print_table,
     scratch_database,
     seed_calendar,
     spawn_bot,
-    sqlite_path,
     stop_bot,
 )
+from benchmarks.raw_replay import FIRST_PAGE, bare_driver, captured, timed
 from bot.config import builtin_guild_defaults
-from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, create_session_factory
-from bot.domain.calendar_query import PageRequest
+from bot.db.engine import create_engine, create_session_factory
 from bot.domain.clock import utc_now
-from bot.render.lists import PAGE_SIZE
 from bot.services.calendar import CalendarService
 from tests.e2e.calendar_helpers import button_id
 from tests.e2e.harness import TOKEN, RunningBot, Server, build_server, start_bot
@@ -166,71 +158,30 @@ class Driver:
             row.note += f"; CPU/inter. (all in one) {spent_here * each:.1f} ms"
 
 
-async def _repeat(work: Callable[[], Awaitable[object]], row: Row, samples: int) -> None:
-    for _ in range(3):
-        await work()
-    for _ in range(samples):
-        started = time.perf_counter()
-        await work()
-        row.samples_ms.append(_ms(started))
-
-
-FIRST_PAGE = PageRequest(limit=PAGE_SIZE)
-
-
 async def service_and_raw(
     url: str, backend: str, launches: int, guild_id: int, samples: int
 ) -> list[Row]:
     """The first page through the service, then its SQL replayed on the bare driver."""
     engine = create_engine(url)
-    captured: list[tuple[str, Any]] = []
-
-    def remember(*args: Any) -> None:
-        _conn, _cursor, statement, parameters, _context, _many = args
-        captured.append((statement, parameters))
-
     calendar = CalendarService(create_session_factory(engine), utc_now, builtin_guild_defaults())
     service = Row(backend, launches, "service p1", note="CalendarService.upcoming, SQLAlchemy")
     try:
         await calendar.upcoming(guild_id, page=FIRST_PAGE)
-        event.listen(engine.sync_engine, "before_cursor_execute", remember)
-        await calendar.upcoming(guild_id, page=FIRST_PAGE)
-        event.remove(engine.sync_engine, "before_cursor_execute", remember)
-        await _repeat(lambda: calendar.upcoming(guild_id, page=FIRST_PAGE), service, samples)
+        statements = await captured(engine, lambda: calendar.upcoming(guild_id, page=FIRST_PAGE))
+        service.samples_ms = await timed(
+            lambda: calendar.upcoming(guild_id, page=FIRST_PAGE), samples
+        )
     finally:
         await engine.dispose()
-    page = [s for s in captured if "ORDER BY" in s[0] and "LIMIT" in s[0]]
-    count = [s for s in captured if "count(" in s[0].lower()]
-    raw_all = Row(backend, launches, "raw p1", note=f"{len(captured)} statements, bare driver")
+    page = [s for s in statements if "ORDER BY" in s[0] and "LIMIT" in s[0]]
+    count = [s for s in statements if "count(" in s[0].lower()]
+    raw_all = Row(backend, launches, "raw p1", note=f"{len(statements)} statements, bare driver")
     raw_page = Row(backend, launches, "raw page", note="the page SELECT alone")
     raw_count = Row(backend, launches, "raw count", note="the count(*) alone")
-    if backend == "sqlite":
-        async with aiosqlite.connect(sqlite_path(url)) as db:
-            for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
-                await db.execute(f"PRAGMA {pragma}")
-            await db.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-
-            async def run_sqlite(statements: list[tuple[str, Any]]) -> None:
-                for sql, params in statements:
-                    async with db.execute(sql, params) as cursor:
-                        await cursor.fetchall()
-
-            await _repeat(lambda: run_sqlite(captured), raw_all, samples)
-            await _repeat(lambda: run_sqlite(page), raw_page, samples)
-            await _repeat(lambda: run_sqlite(count), raw_count, samples)
-    else:
-        conn = await asyncpg.connect(asyncpg_dsn(url))
-        try:
-
-            async def run_pg(statements: list[tuple[str, Any]]) -> None:
-                for sql, params in statements:
-                    await conn.fetch(sql, *params)
-
-            await _repeat(lambda: run_pg(captured), raw_all, samples)
-            await _repeat(lambda: run_pg(page), raw_page, samples)
-            await _repeat(lambda: run_pg(count), raw_count, samples)
-        finally:
-            await conn.close()
+    async with bare_driver(url, backend) as replay:
+        raw_all.samples_ms = await timed(lambda: replay(statements), samples)
+        raw_page.samples_ms = await timed(lambda: replay(page), samples)
+        raw_count.samples_ms = await timed(lambda: replay(count), samples)
     return [service, raw_all, raw_page, raw_count]
 
 
