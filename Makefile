@@ -50,6 +50,9 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.poll_votes --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
 	$(if $(PG),$(BIN)/python -m benchmarks.db_copy --launches $(LAUNCHES) --pg '$(PG)')
 	$(BIN)/python -m benchmarks.metrics_scrape --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
+	$(BIN)/python -m benchmarks.interactions_at_scale --backend sqlite \
+		$(if $(PG),--backend postgresql --pg '$(PG)')
+	$(if $(PG),$(BIN)/python -m benchmarks.shard_scaling --pg '$(PG)')
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
