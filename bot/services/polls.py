@@ -218,6 +218,10 @@ class PollService:
         async with reading(self._sessions) as session:
             return await poll_rows.open_polls(session, guild_id, text, limit)
 
+    async def resolved_polls(self, guild_id: int) -> list[PollRecord]:
+        async with reading(self._sessions) as session:
+            return await poll_rows.resolved_polls(session, guild_id)
+
     # closing ------------------------------------------------------------------------------------
 
     async def close(self, guild_id: int, actor: Actor, poll_id: int) -> CloseResult:
