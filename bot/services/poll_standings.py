@@ -1,8 +1,9 @@
-"""The server's poll leaderboard and one member's record, worked out from the votes and the
-current outcomes of its resolved polls every time they are asked for (nothing is stored per
-member, so a corrected outcome corrects every score at once). The scoring itself is pure
-(``bot/domain/poll_scoring.py``); a big server's is worked out on a thread, so the bot keeps
-answering meanwhile."""
+"""The server's poll leaderboard and one member's record. The board is worked out from the votes
+and the current outcomes of its resolved polls (the scoring is pure:
+``bot/domain/poll_scoring.py``; a big server's on a thread, so the bot keeps answering
+meanwhile) and kept in the database (``bot/db/poll_board_rows.py``) until a resolution, a
+correction or a removal moves it: each bumps the server's generation in its own transaction, so
+a corrected outcome corrects every score at once, in every process, across restarts."""
 
 from __future__ import annotations
 
@@ -12,17 +13,21 @@ from functools import cache
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import poll_board_rows as boards
 from bot.db import poll_score_rows as rows
-from bot.db.engine import reading
+from bot.db.engine import each_alone, reading
+from bot.domain.clock import Clock
 from bot.domain.poll_scoring import (
     MIN_PREDICTIONS,
     RECENT_PREDICTIONS,
     Leaderboard,
+    MemberScore,
     MemberStats,
     Prediction,
     ResolvedPrediction,
-    leaderboard,
+    board_of,
     member_stats,
+    standings,
 )
 
 ON_A_THREAD = 5_000
@@ -43,28 +48,37 @@ def _prediction(
     )
 
 
-def _board(votes: Sequence[rows.ScoredVote], min_predictions: int) -> Leaderboard:
-    return leaderboard((_prediction(*vote) for vote in votes), min_predictions)
+def _standings(votes: Sequence[rows.ScoredVote]) -> list[MemberScore]:
+    return standings(_prediction(*vote) for vote in votes)
 
 
 class PollStandingService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], min_predictions: int = MIN_PREDICTIONS
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        min_predictions: int = MIN_PREDICTIONS,
     ) -> None:
         self._sessions = sessions
+        self._clock = clock
         self._min = min_predictions
 
     async def leaderboard(self, guild_id: int) -> Leaderboard:
         async with reading(self._sessions) as session:
-            votes = await rows.resolved_votes(session, guild_id)
-        return await self._scored(votes)
+            board = await boards.kept(session, guild_id)
+            votes = (
+                None if board.scores is not None else await rows.resolved_votes(session, guild_id)
+            )
+        return await self._board(guild_id, board, votes)
 
     async def stats(self, guild_id: int, user_id: int) -> MemberStats:
         """The member's place and record, and their latest resolved predictions."""
         async with reading(self._sessions) as session:
-            votes = await rows.resolved_votes(session, guild_id)
+            board = await boards.kept(session, guild_id)
+            votes = (
+                None if board.scores is not None else await rows.resolved_votes(session, guild_id)
+            )
             latest = await rows.latest_of(session, guild_id, user_id, RECENT_PREDICTIONS)
-        board = await self._scored(votes)
         recent = [
             ResolvedPrediction(
                 _prediction(user_id, poll, count, choices, sure, multiple, outcome),
@@ -76,9 +90,21 @@ class PollStandingService:
                 latest
             )
         ]
-        return member_stats(board, user_id, recent)
+        return member_stats(await self._board(guild_id, board, votes), user_id, recent)
 
-    async def _scored(self, votes: Sequence[rows.ScoredVote]) -> Leaderboard:
+    async def _board(
+        self, guild_id: int, board: boards.KeptBoard, votes: Sequence[rows.ScoredVote] | None
+    ) -> Leaderboard:
+        """The kept board, or the one worked out from ``votes`` (read after the generation), kept
+        for the next call unless a change came meanwhile."""
+        if board.scores is not None:
+            return board_of(board.scores, self._min)
+        assert votes is not None
         if len(votes) >= ON_A_THREAD:
-            return await asyncio.to_thread(_board, votes, self._min)
-        return _board(votes, self._min)
+            scores = await asyncio.to_thread(_standings, votes)
+        else:
+            scores = _standings(votes)
+        async with self._sessions() as session:
+            await each_alone(session)
+            await boards.keep(session, guild_id, board.generation, scores, self._clock())
+        return board_of(scores, self._min)
