@@ -62,22 +62,18 @@ class PollStandingService:
         self._sessions = sessions
         self._clock = clock
         self._min = min_predictions
+        self._working: dict[tuple[int, int], asyncio.Task[list[MemberScore]]] = {}
+        """Boards being worked out in this process, by server and generation: the members who
+        ask meanwhile (everyone, right after an outcome is posted) wait for the same one."""
 
     async def leaderboard(self, guild_id: int) -> Leaderboard:
-        async with reading(self._sessions) as session:
-            board = await boards.kept(session, guild_id)
-            votes = (
-                None if board.scores is not None else await rows.resolved_votes(session, guild_id)
-            )
-        return await self._board(guild_id, board, votes)
+        return board_of(await self._standings(guild_id), self._min)
 
     async def stats(self, guild_id: int, user_id: int) -> MemberStats:
         """The member's place and record, and their latest resolved predictions."""
         async with reading(self._sessions) as session:
             board = await boards.kept(session, guild_id)
-            votes = (
-                None if board.scores is not None else await rows.resolved_votes(session, guild_id)
-            )
+            votes = await self._votes_if_needed(session, guild_id, board)
             latest = await rows.latest_of(session, guild_id, user_id, RECENT_PREDICTIONS)
         recent = [
             ResolvedPrediction(
@@ -90,21 +86,47 @@ class PollStandingService:
                 latest
             )
         ]
-        return member_stats(await self._board(guild_id, board, votes), user_id, recent)
+        scores = await self._scores(guild_id, board, votes)
+        return member_stats(board_of(scores, self._min), user_id, recent)
 
-    async def _board(
+    async def _standings(self, guild_id: int) -> list[MemberScore]:
+        async with reading(self._sessions) as session:
+            board = await boards.kept(session, guild_id)
+            votes = await self._votes_if_needed(session, guild_id, board)
+        return await self._scores(guild_id, board, votes)
+
+    async def _votes_if_needed(
+        self, session: AsyncSession, guild_id: int, board: boards.KeptBoard
+    ) -> Sequence[rows.ScoredVote] | None:
+        """The votes (read after the generation), unless the board is kept or being worked out."""
+        if board.scores is not None or (guild_id, board.generation) in self._working:
+            return None
+        return await rows.resolved_votes(session, guild_id)
+
+    async def _scores(
         self, guild_id: int, board: boards.KeptBoard, votes: Sequence[rows.ScoredVote] | None
-    ) -> Leaderboard:
-        """The kept board, or the one worked out from ``votes`` (read after the generation), kept
-        for the next call unless a change came meanwhile."""
+    ) -> list[MemberScore]:
         if board.scores is not None:
-            return board_of(board.scores, self._min)
-        assert votes is not None
+            return board.scores
+        key = (guild_id, board.generation)
+        working = self._working.get(key)
+        if working is None:
+            if votes is None:  # worked out (and kept, unless a change came) since it was asked
+                return await self._standings(guild_id)
+            working = asyncio.create_task(self._work_out(guild_id, board.generation, votes))
+            self._working[key] = working
+            working.add_done_callback(lambda _: self._working.pop(key, None))
+        return await asyncio.shield(working)
+
+    async def _work_out(
+        self, guild_id: int, generation: int, votes: Sequence[rows.ScoredVote]
+    ) -> list[MemberScore]:
+        """The board from ``votes``, kept for the next call unless a change came meanwhile."""
         if len(votes) >= ON_A_THREAD:
             scores = await asyncio.to_thread(_standings, votes)
         else:
             scores = _standings(votes)
         async with self._sessions() as session:
             await each_alone(session)
-            await boards.keep(session, guild_id, board.generation, scores, self._clock())
-        return board_of(scores, self._min)
+            await boards.keep(session, guild_id, generation, scores, self._clock())
+        return scores

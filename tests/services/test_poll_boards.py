@@ -5,20 +5,25 @@ worked out while a change committed is not kept."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.config import builtin_guild_defaults
 from bot.db import poll_board_rows as boards
 from bot.db.engine import create_engine, create_session_factory, each_alone
 from bot.db.models import PollBoard, PollVote
+from bot.db.poll_score_rows import ScoredVote
 from bot.domain.inputs import NewLaunch
-from bot.domain.poll_scoring import Leaderboard
+from bot.domain.poll_scoring import Leaderboard, MemberScore
 from bot.domain.polls import NewPoll
 from bot.domain.records import Actor
+from bot.services import poll_standings
 from bot.services.calendar import CalendarService
 from bot.services.native_votes import NativeVoteService
 from bot.services.poll_results import PollResultService
@@ -159,3 +164,68 @@ async def test_native_votes_read_back_and_a_removed_poll_move_the_board(
 
     await native_votes.discard(GUILD, EDITOR, native, "refused")
     assert shown(await standings.leaderboard(GUILD)) == []
+
+
+async def test_members_asking_while_the_board_is_worked_out_wait_for_the_same_one(
+    engine: AsyncEngine,
+    calendar: CalendarService,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sessions = create_session_factory(engine)
+    polls = PollService(sessions, clock, builtin_guild_defaults())
+    results = PollResultService(sessions, clock, builtin_guild_defaults())
+    standings = PollStandingService(sessions, clock, min_predictions=1)
+    change = await calendar.add(GUILD, EDITOR, NewLaunch(device="P", brand="B"))
+    assert change.after is not None
+    new = NewPoll(change.after.id, closes="2027-04-01 10:00")
+    poll = (await polls.create(GUILD, EDITOR, new)).view.poll.id
+    await polls.vote(GUILD, poll, 10, 0)
+    await results.resolve(GUILD, EDITOR, poll, "Yes", LINK)
+
+    started, release = threading.Event(), threading.Event()
+    worked_out: list[int] = []
+    work_out = poll_standings._standings
+
+    def held(votes: Sequence[ScoredVote]) -> list[MemberScore]:
+        worked_out.append(len(votes))
+        started.set()
+        assert release.wait(60), "the test never let the working out finish"
+        return work_out(votes)
+
+    monkeypatch.setattr(poll_standings, "ON_A_THREAD", 1)  # on a thread, so it can be held
+    monkeypatch.setattr(poll_standings, "_standings", held)
+    first = asyncio.create_task(standings.leaderboard(GUILD))
+    await _until(started.is_set, "the first board being worked out")
+    reads = []
+    kept = boards.kept
+
+    async def counted(session: AsyncSession, guild_id: int) -> boards.KeptBoard:
+        found = await kept(session, guild_id)
+        reads.append(found.scores)
+        return found
+
+    monkeypatch.setattr(boards, "kept", counted)
+    others = [asyncio.create_task(standings.leaderboard(GUILD)) for _ in range(4)]
+    stats = asyncio.create_task(standings.stats(GUILD, 10))
+    await _until(lambda: len(reads) == 5, "the others to find the board not kept yet")
+    assert reads == [None] * 5
+    release.set()
+    boards_seen = await asyncio.wait_for(asyncio.gather(first, *others), 60)
+    assert worked_out == [1]
+    assert {tuple(shown(b)) for b in boards_seen} == {((1, 10, 1, 1),)}
+    assert (await asyncio.wait_for(stats, 60)).rank == 1
+    assert shown(await standings.leaderboard(GUILD)) == [(1, 10, 1, 1)]
+    assert worked_out == [1] and reads[-1] is not None  # read back as kept
+
+
+async def _until(condition: Callable[[], bool], what: str) -> None:
+    """Waits (30 s at most) for a condition a thread or another task makes true."""
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                if condition():
+                    return
+                await asyncio.sleep(0.01)
+    except TimeoutError:
+        raise AssertionError(f"waited 30 s for {what}") from None
