@@ -22,7 +22,7 @@ from typing import Any
 
 from benchmarks.common import percentile, postgres_server
 from bot.config import builtin_guild_defaults
-from bot.db import post_rows
+from bot.db import planned_post_rows, post_claim_rows
 from bot.db.engine import create_engine, create_session_factory
 from bot.domain.admin_note import PostFailure
 from bot.domain.records import ClaimedPost, PostPlan
@@ -53,7 +53,7 @@ async def _timed(
     ]  # fmt: skip
     try:
         async with sessions() as session, session.begin():
-            await post_rows.insert(session, 1, subject, plans, NOW)
+            await planned_post_rows.insert(session, 1, subject, plans, NOW)
         deliveries = DeliveryService(sessions, FakeClock(NOW), builtin_guild_defaults())
         claimed = await deliveries.claim(timedelta(minutes=10), posts)
         times = []
@@ -75,12 +75,12 @@ async def _refused(deliveries: DeliveryService, post: ClaimedPost) -> None:
 
 
 async def _sent_without_freeing(deliveries: DeliveryService, post: ClaimedPost) -> None:
-    freeing = post_rows.free_note_causes
-    post_rows.free_note_causes = _nothing  # type: ignore[assignment]
+    freeing = post_claim_rows.free_note_causes
+    post_claim_rows.free_note_causes = _nothing  # type: ignore[assignment]
     try:
         await _sent(deliveries, post)
     finally:
-        post_rows.free_note_causes = freeing  # type: ignore[assignment]
+        post_claim_rows.free_note_causes = freeing  # type: ignore[assignment]
 
 
 CASES = {

@@ -19,7 +19,7 @@ import asyncpg
 from benchmarks.common import asyncpg_dsn, sqlite_path
 from benchmarks.posts_processes import start
 from bot.config import builtin_guild_defaults
-from bot.db import post_rows
+from bot.db import due_post_rows
 from bot.db.engine import create_engine, create_session_factory, reading
 from bot.domain.shards import MAX_SHARDS, ShardSpan
 from bot.services.deliveries import DeliveryService
@@ -156,7 +156,7 @@ async def query_times(url: str, samples: int) -> dict[str, list[float]]:
 
     async def through_a_session() -> None:
         async with reading(sessions) as session:
-            await post_rows.earliest_due(session)
+            await due_post_rows.earliest_due(session)
 
     async def claim() -> None:
         await service.claim(timedelta(minutes=2), 500, busy=[1, 2, 3], per_guild=5)

@@ -91,7 +91,7 @@ class Runtime:
             polls=PollService(sessions, clock, defaults),
             native_votes=NativeVoteService(sessions, clock),
             poll_results=PollResultService(sessions, clock, defaults),
-            poll_standings=PollStandingService(sessions),
+            poll_standings=PollStandingService(sessions, clock),
         )
 
     async def require_current_schema(self) -> None:

@@ -4,12 +4,17 @@ the bot runs and writes is in tests/e2e/test_db_backup.py)."""
 from __future__ import annotations
 
 import hashlib
+import shlex
+import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.db.migrate import head_revision
+from bot.db.models import Base
 from tests.support import databases
 from tests.test_cli import _one_line_error, launchbot
 
@@ -49,7 +54,10 @@ def test_a_backup_is_one_checked_file_that_the_bot_can_run_on(
     assert made.returncode == 0, made.stderr
     backup = tmp_path / "first.db"
     assert made.stdout.startswith(f"backed up {tmp_path / 'db' / 'bot.db'} to {backup}: ")
-    assert made.stdout.rstrip().endswith(f", 14 tables, schema {head_revision()}, integrity ok")
+    tables = len(Base.metadata.tables) + 1  # and alembic_version
+    assert made.stdout.rstrip().endswith(
+        f", {tables} tables, schema {head_revision()}, integrity ok"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["db", "first.db"]  # no temporary left
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # self-contained
@@ -113,3 +121,41 @@ def test_postgresql_is_told_the_pg_dump_command_without_its_password(tmp_path: P
     )
     assert "s3cret" not in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_pg_dump_command_speaks_libpq_not_asyncpg(tmp_path: Path) -> None:
+    url = (
+        "postgresql+asyncpg://launchbot:pw@db.example/calendar?ssl=verify-full"
+        "&prepared_statement_cache_size=0&target_session_attrs=read-write&command_timeout=30"
+    )
+    env = {"PATH": "/usr/bin:/bin", "LAUNCHBOT_DATABASE_URL": url}
+    result = launchbot(env, "db", "backup", "calendar.dump", cwd=tmp_path)
+    assert result.returncode == 2
+    told = _one_line_error(result).split("with pg_dump: ")[1].split(" (the password")[0]
+    assert shlex.split(told)[-1] == (
+        "postgresql://launchbot@db.example/calendar"
+        "?sslmode=verify-full&target_session_attrs=read-write"
+    )
+
+
+def test_the_pg_dump_command_runs_against_a_url_with_asyncpg_parameters(
+    tmp_path: Path, postgres_database: str | None
+) -> None:
+    """The bot's own URL with ``ssl`` and a driver-only parameter: the bot reads it, and the
+    printed command dumps the database."""
+    if postgres_database is None or shutil.which("pg_dump") is None:
+        pytest.skip("needs LAUNCHBOT_TEST_POSTGRES_URL and pg_dump")
+    url = f"{postgres_database}?ssl=disable&prepared_statement_cache_size=0"
+    env = {"PATH": "/usr/bin:/bin", "LAUNCHBOT_DATABASE_URL": url}
+    listed = launchbot(env, "launches", "list", "--guild", "1")
+    assert listed.returncode == 0, listed.stderr
+    result = launchbot(env, "db", "backup", "calendar.dump", cwd=tmp_path)
+    assert result.returncode == 2
+    told = _one_line_error(result).split("with pg_dump: ")[1].split(" (the password")[0]
+    assert "sslmode=disable" in told and "prepared_statement" not in told
+    password = {"PGPASSWORD": make_url(postgres_database).password or ""}
+    dumped = subprocess.run(
+        shlex.split(told), cwd=tmp_path, env={**env, **password}, capture_output=True, timeout=120
+    )
+    assert dumped.returncode == 0, dumped.stderr
+    assert (tmp_path / "calendar.dump").stat().st_size > 0

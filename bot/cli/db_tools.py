@@ -9,10 +9,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.cli.errors import EXIT_ERROR, EXIT_SCHEMA, EXIT_USAGE, CliError
+from bot.cli.libpq_url import libpq_url
 from bot.cli.table import render_table
 from bot.config import Settings, database_url
 from bot.db.backup import BackupFailed, BackupRefused, backup_sqlite
@@ -75,11 +76,7 @@ def _backup(settings: Settings, target: Path, typed: str, *, force: bool) -> int
 def _use_pg_dump(url: str, file: str) -> str:
     if make_url(url).get_backend_name() != "postgresql":
         return "db backup needs a SQLite database file (LAUNCHBOT_DATABASE_URL)"
-    given = make_url(url)
-    plain = URL.create(
-        "postgresql", given.username, None, given.host, given.port, given.database, given.query
-    )
-    command = shlex.join(["pg_dump", "--format=custom", f"--file={file}", plain.render_as_string()])
+    command = shlex.join(["pg_dump", "--format=custom", f"--file={file}", libpq_url(url)])
     return (
         "db backup copies SQLite databases only; back up PostgreSQL with pg_dump: "
         f"{command} (the password from PGPASSWORD or ~/.pgpass; restore with pg_restore, "

@@ -260,7 +260,8 @@ def _export(guild: int, requested: str | None, output: str | None, settings: Set
     exported: list[str] = []
 
     async def work(runtime: Runtime) -> int:
-        exported.append(dump_catalog(await export_catalog(runtime.calendar, guild), fmt))
+        catalog = await export_catalog(runtime.calendar, runtime.polls, guild)
+        exported.append(dump_catalog(catalog, fmt))
         return 0
 
     asyncio.run(_with_runtime(settings, work))

@@ -374,3 +374,19 @@ class BotState(Base):
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(String(500))
     updated_at: Mapped[datetime]
+
+
+class PollBoard(Base):
+    """A server's poll leaderboard, kept between the changes that move it. ``generation`` counts
+    those changes (a poll resolved or corrected, a resolved poll's votes stored or a poll
+    removed, each bumping it in its own transaction); ``scores`` is the board as worked out at
+    generation ``built``, and stands only while ``built = generation``: every member's record
+    in board order, ``[user, predictions, hits, Brier sum's numerator, its denominator]``."""
+
+    __tablename__ = "poll_boards"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger)
+    built: Mapped[int | None] = mapped_column(BigInteger)
+    scores: Mapped[list[list[int]] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime]

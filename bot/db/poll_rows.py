@@ -92,6 +92,16 @@ async def open_polls(
     return [poll_record(r) for r in await session.execute(query.limit(limit), {"g": guild_id})]
 
 
+async def resolved_polls(session: AsyncSession, guild_id: int) -> list[PollRecord]:
+    """The server's resolved polls that still have their launch, oldest first."""
+    query = (
+        _listing()
+        .where(POLLS.state == PollState.RESOLVED, POLLS.launch_id.is_not(None))
+        .order_by(POLLS.id)
+    )
+    return [poll_record(r) for r in await session.execute(query, {"g": guild_id})]
+
+
 @cache
 def _facts() -> Select[Any]:
     return select(

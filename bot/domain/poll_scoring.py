@@ -36,7 +36,7 @@ tie-breaks decide.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -191,9 +191,19 @@ def leaderboard(
 ) -> Leaderboard:
     """The server's standings from all its resolved predictions (the caller scopes them to the
     server)."""
+    return board_of(standings(predictions), min_predictions)
+
+
+def standings(predictions: Iterable[Prediction]) -> list[MemberScore]:
+    """Every member's record in board order (the order does not depend on the minimum, so a
+    board kept in this order serves any minimum)."""
+    return sorted(score_members(predictions), key=_order)
+
+
+def board_of(scores: Sequence[MemberScore], min_predictions: int) -> Leaderboard:
+    """The leaderboard of records already in board order (``standings``)."""
     if min_predictions < 1:
         raise ValueError(f"a minimum of {min_predictions} predictions ranks nobody sensibly")
-    scores = sorted(score_members(predictions), key=_order)
     ranked = [s for s in scores if s.predictions >= min_predictions]
     return Leaderboard(
         ranked=tuple(RankedMember(n, s) for n, s in enumerate(ranked, start=1)),

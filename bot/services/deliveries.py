@@ -9,8 +9,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.db import (
+    due_post_rows,
+    planned_post_rows,
+    post_claim_rows,
+    post_report_rows,
+    subscription_rows,
+)
 from bot.db import launch_queries as q
-from bot.db import post_rows, subscription_rows
 from bot.db.engine import begin_write, reading
 from bot.db.launch_rows import launch_records
 from bot.db.settings_rows import load_guild_settings
@@ -70,16 +76,20 @@ class DeliveryService:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             await begin_write(session)
-            servers = await post_rows.servers_with_unplanned_launches(session, now, self._shards)
+            servers = await planned_post_rows.servers_with_unplanned_launches(
+                session, now, self._shards
+            )
             for guild_id in servers:
                 settings = await load_guild_settings(session, guild_id, self._defaults)
                 await replan_server(session, settings, now)
-            return await post_rows.earliest_due(session, None, self._shards) if servers else None
+            return (
+                await due_post_rows.earliest_due(session, None, self._shards) if servers else None
+            )
 
     async def earliest_due(self, after: datetime | None = None) -> datetime | None:
         """When the next post of a server this process owns is due, or a lease runs out (only
         later than ``after``, if given): one trip to the driver, seeing every commit."""
-        return await post_rows.look_at_earliest_due(self._engine, after, self._shards)
+        return await due_post_rows.look_at_earliest_due(self._engine, after, self._shards)
 
     async def claim(
         self,
@@ -93,7 +103,7 @@ class DeliveryService:
         now = self._clock()
         async with self._sessions() as session, session.begin():
             await begin_write(session)
-            return await post_rows.claim_due(
+            return await post_claim_rows.claim_due(
                 session, now, lease, limit, self._shards, busy=busy, per_guild=per_guild
             )
 
@@ -148,7 +158,7 @@ class DeliveryService:
         async with self._sessions() as session, session.begin():
             await begin_write(session)
             now = self._clock()
-            await post_rows.finish(
+            await post_claim_rows.finish(
                 session, post.id, state, now, reason=reason, channel_id=channel_id,
                 message_id=message_id, late=late,
             )  # fmt: skip
@@ -161,9 +171,9 @@ class DeliveryService:
                 told = counted.notice is not None
             elif refused is not None and state is PostState.FAILED:
                 note = note_plan(refused, now)
-                await post_rows.insert(session, post.guild_id, NOTE_SUBJECT, [note], now)
+                await planned_post_rows.insert(session, post.guild_id, NOTE_SUBJECT, [note], now)
             elif went_through is not None and went_through not in self._untold:
-                await post_rows.free_note_causes(session, *went_through, now)
+                await post_claim_rows.free_note_causes(session, *went_through, now)
         if member is not None and told:  # after the commit: the notice is in the table
             self._notices.add(post.guild_id, member)
         if refused is not None and state is PostState.FAILED:
@@ -176,34 +186,34 @@ class DeliveryService:
     async def retry(self, post: ClaimedPost, at: datetime, reason: str) -> None:
         async with self._sessions() as session, session.begin():
             await begin_write(session)
-            await post_rows.retry_later(session, post.id, at, reason, self._clock())
+            await post_claim_rows.retry_later(session, post.id, at, reason, self._clock())
 
     async def release(self, posts: Sequence[ClaimedPost]) -> None:
         async with self._sessions() as session, session.begin():
             await begin_write(session)
-            await post_rows.release(session, [p.id for p in posts], self._clock())
+            await post_claim_rows.release(session, [p.id for p in posts], self._clock())
 
     async def pending_in_all_servers(self) -> int:
         """Posts waiting to be sent in every server (for the metrics)."""
         async with reading(self._sessions) as session:
-            return await post_rows.pending_in_all_servers(session)
+            return await post_report_rows.pending_in_all_servers(session)
 
     async def overdue_in_all_servers(self) -> int:
         """Posts waiting to be sent in every server whose time has come (for the metrics)."""
         async with reading(self._sessions) as session:
-            return await post_rows.pending_in_all_servers(session, self._clock())
+            return await post_report_rows.pending_in_all_servers(session, self._clock())
 
     async def counts(self, guild_id: int) -> dict[PostState, int]:
         async with reading(self._sessions) as session:
-            return await post_rows.counts_by_state(session, guild_id)
+            return await post_report_rows.counts_by_state(session, guild_id)
 
     async def summary(self, guild_id: int) -> PostSummary:
         async with reading(self._sessions) as session:
-            return await post_rows.summary(session, guild_id)
+            return await post_report_rows.summary(session, guild_id)
 
     async def listing(self, guild_id: int, state: PostState | None, limit: int) -> PostList:
         """The server's posts one by one, for the command line (one read, two statements)."""
         async with reading(self._sessions) as session:
-            counts = await post_rows.counts_by_state(session, guild_id)
-            posts = await post_rows.listed(session, guild_id, state, limit)
+            counts = await post_report_rows.counts_by_state(session, guild_id)
+            posts = await post_report_rows.listed(session, guild_id, state, limit)
         return PostList(guild_id, state, limit, tuple(posts), counts)

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import audit_rows as audit
-from bot.db import native_vote_rows, poll_rows, post_rows
+from bot.db import native_vote_rows, planned_post_rows, poll_board_rows, poll_rows
 from bot.db.engine import begin_write
 from bot.domain.clock import Clock
 from bot.domain.errors import InvalidInput, PollNotFound
@@ -33,6 +33,9 @@ class NativeVoteService:
             poll = await _native(session, guild_id, poll_id)
             now = self._clock()
             await native_vote_rows.store_votes(session, guild_id, poll_id, votes, now)
+            # a resolution may come before the votes are read back, or commit while they are
+            # stored (the poll is not locked): the board is worked out again either way
+            await poll_board_rows.bump(session, guild_id, now)
             audit.record(
                 session, guild_id=guild_id, actor=READ_BACK, at=now, entity="poll",
                 entity_id=poll_id, action="votes", before=None, after={"voters": len(votes)},
@@ -47,8 +50,9 @@ class NativeVoteService:
             await begin_write(session)
             poll = await _native(session, guild_id, poll_id)
             now = self._clock()
-            await post_rows.cancel_subject(session, guild_id, poll_subject(poll_id), now)
+            await planned_post_rows.cancel_subject(session, guild_id, poll_subject(poll_id), now)
             await native_vote_rows.delete_poll(session, guild_id, poll_id)
+            await poll_board_rows.bump(session, guild_id, now)
             audit.record(
                 session, guild_id=guild_id, actor=actor, at=now, entity="poll", entity_id=poll_id,
                 action="discard", before={"question": poll.question}, after={"reason": reason},

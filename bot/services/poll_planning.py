@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import poll_rows, post_rows
+from bot.db import planned_post_rows, poll_rows
 from bot.db.poll_close_rows import following_polls
 from bot.domain.poll_rules import CLOSE_GRACE, CLOSE_KIND, close_key, followed_close, poll_subject
 from bot.domain.records import LaunchRecord, PostPlan
@@ -30,7 +30,7 @@ async def follow_launch(
     when none has to move, three otherwise); the polls moved."""
     moved = await poll_rows.move_launch_closes(session, guild_id, launch_id, when)
     subjects = [poll_subject(poll_id) for poll_id in moved]
-    await post_rows.move_subjects(session, guild_id, subjects, close_post(when), now)
+    await planned_post_rows.move_subjects(session, guild_id, subjects, close_post(when), now)
     return tuple(moved)
 
 

@@ -11,8 +11,8 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import audit_rows as audit
+from bot.db import planned_post_rows, poll_board_rows
 from bot.db import poll_result_rows as rows
-from bot.db import post_rows
 from bot.db.engine import begin_write, reading
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.clock import Clock
@@ -80,9 +80,13 @@ class PollResultService:
                 before, state=PollState.RESOLVED, closed_at=before.closed_at or now,
                 outcome=outcome, evidence_url=url, resolved_by=actor.id, resolved_at=now,
             )  # fmt: skip
+            if change is not Change.EVIDENCE:  # the scores follow the outcome
+                await poll_board_rows.bump(session, guild_id, now)
             closed_now = before.is_open
             if closed_now:  # its planned close has nothing left to do
-                await post_rows.cancel_subject(session, guild_id, poll_subject(poll_id), now)
+                await planned_post_rows.cancel_subject(
+                    session, guild_id, poll_subject(poll_id), now
+                )
             self._audit(session, guild_id, actor, change.value, before, after)
             notice = None
             if change is not Change.EVIDENCE and before.channel_id is not None:
@@ -113,7 +117,7 @@ class PollResultService:
             key=outcome_key(number), target=CHANNEL, kind=OUTCOME_KIND, due_at=now,
             expires_at=now + OUTCOME_GRACE, payload=notice.to_payload(),
         )  # fmt: skip
-        await post_rows.insert(session, poll.guild_id, poll_subject(poll.id), [post], now)
+        await planned_post_rows.insert(session, poll.guild_id, poll_subject(poll.id), [post], now)
         return notice
 
     def _audit(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import audit_rows as audit
 from bot.db import launch_queries as q
-from bot.db import poll_rows, post_rows
+from bot.db import planned_post_rows, poll_rows
 from bot.db.engine import begin_write, each_alone, reading
 from bot.db.launch_rows import launch_record
 from bot.db.poll_news_rows import standing_claims
@@ -117,7 +117,7 @@ class PollService:
             }  # fmt: skip
             poll_id = await poll_rows.insert_poll(session, values)
             subject = poll_subject(poll_id)
-            await post_rows.insert(session, guild_id, subject, [close_post(closes_at)], now)
+            await planned_post_rows.insert(session, guild_id, subject, [close_post(closes_at)], now)
             record = PollRecord(
                 id=poll_id, guild_id=guild_id, launch_id=launch.id, launch_title=launch.title,
                 question=question, answers=answers, multiple=new.multiple,
@@ -218,6 +218,10 @@ class PollService:
         async with reading(self._sessions) as session:
             return await poll_rows.open_polls(session, guild_id, text, limit)
 
+    async def resolved_polls(self, guild_id: int) -> list[PollRecord]:
+        async with reading(self._sessions) as session:
+            return await poll_rows.resolved_polls(session, guild_id)
+
     # closing ------------------------------------------------------------------------------------
 
     async def close(self, guild_id: int, actor: Actor, poll_id: int) -> CloseResult:
@@ -257,7 +261,7 @@ class PollService:
         now = self._clock()
         closed_now = record.is_open and await poll_rows.close(session, guild_id, poll_id, now)
         if closed_now:
-            await post_rows.cancel_subject(session, guild_id, poll_subject(poll_id), now)
+            await planned_post_rows.cancel_subject(session, guild_id, poll_subject(poll_id), now)
             after = replace(record, state=PollState.CLOSED, closed_at=now)
             self._audit(session, guild_id, actor, poll_id, "close", record, after)
             record = after

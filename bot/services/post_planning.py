@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db import post_rows
+from bot.db import planned_post_rows
 from bot.domain.change_notice import NOTICE_GRACE, NOTICE_KIND, notice_key, wanted_notice
 from bot.domain.dates import DateWindow
 from bot.domain.guild_settings import GuildSettingsRecord
@@ -107,9 +107,9 @@ async def replan_launch(
     subject = launch_subject(launch.id)
     moved = None if polls is None else (polls.subjects, polls.post)
     if not may_have_posts(before) and moved is None:  # nothing pending to cancel: insert only
-        await post_rows.insert(session, settings.guild_id, subject, posts, now)
+        await planned_post_rows.insert(session, settings.guild_id, subject, posts, now)
     else:
-        await post_rows.plan(session, settings.guild_id, subject, posts, now, moved)
+        await planned_post_rows.plan(session, settings.guild_id, subject, posts, now, moved)
     due = [p.due_at for p in posts] + ([polls.post.due_at] if polls is not None else [])
     return min(due, default=None)
 
@@ -129,8 +129,8 @@ async def replan_launches(
         for launch_id, window, status in launches
         for post in posts_for(launch_id, window, status, settings, now)
     ]
-    await post_rows.cancel_posts_of_launches(session, settings.guild_id, changed, now)
-    await post_rows.insert_all(session, settings.guild_id, posts, now)
+    await planned_post_rows.cancel_posts_of_launches(session, settings.guild_id, changed, now)
+    await planned_post_rows.insert_all(session, settings.guild_id, posts, now)
 
 
 async def replan_server(
@@ -138,11 +138,11 @@ async def replan_server(
 ) -> None:
     """Re-plans every launch of a server that can have posts (its reminder offsets or zone
     changed): three statements, however many launches."""
-    launches = await post_rows.plannable_launches(session, settings.guild_id, now)
+    launches = await planned_post_rows.plannable_launches(session, settings.guild_id, now)
     posts = [
         post
         for launch_id, window, status in launches
         for post in posts_for(launch_id, window, status, settings, now)
     ]
-    await post_rows.cancel_launch_posts(session, settings.guild_id, now)
-    await post_rows.insert_all(session, settings.guild_id, posts, now)
+    await planned_post_rows.cancel_launch_posts(session, settings.guild_id, now)
+    await planned_post_rows.insert_all(session, settings.guild_id, posts, now)

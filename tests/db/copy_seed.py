@@ -24,6 +24,7 @@ from bot.db.models import (
     Launch,
     MemberDms,
     Poll,
+    PollBoard,
     PollVote,
     Post,
     Subscription,
@@ -109,6 +110,10 @@ ROWS: list[tuple[type[Base], list[dict[str, Any]]]] = [
                  "cast_at": T, "updated_at": T},
                 {"poll_id": 1, "user_id": 43, "guild_id": GUILD, "choices": 0,
                  "confidence": None, "cast_at": T, "updated_at": T}]),
+    (PollBoard, [{"guild_id": GUILD, "generation": 3, "built": 3, "updated_at": T,
+                  "scores": [[42, 3, 2, 2**70 + 1, 2**64], [43, 1, 0, 2, 1]]},
+                 {"guild_id": GUILD + 1, "generation": 1, "built": None, "scores": None,
+                  "updated_at": T}]),
     (BotState, [{"key": key, "value": key * 3, "updated_at": T}
                 for key in ("a", "B", "_z", "Ä", "command_hash")]),
 ]  # fmt: skip

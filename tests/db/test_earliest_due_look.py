@@ -1,5 +1,5 @@
 """The dispatcher's look at the earliest due post, read in one trip to the driver
-(``post_rows.look_at_earliest_due``): the same answer as the ORM's query, every commit seen at
+(``due_post_rows.look_at_earliest_due``): the same answer as the ORM's query, every commit seen at
 once (another process's included), and a vanished SQLite file refused as by any transaction."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import post_rows
+from bot.db import due_post_rows, planned_post_rows
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.loop_read import loop_reader
 from bot.db.models import Post
@@ -33,14 +33,14 @@ def _plan(key: str, due: datetime) -> PostPlan:
 
 async def _insert(engine: AsyncEngine, guild_id: int, *plans: PostPlan) -> None:
     async with create_session_factory(engine)() as session, session.begin():
-        await post_rows.insert(session, guild_id, "test", list(plans), NOW)
+        await planned_post_rows.insert(session, guild_id, "test", list(plans), NOW)
 
 
 async def _both(engine: AsyncEngine, after: datetime | None = None) -> datetime | None:
     """The look's answer, checked against the ORM query's."""
-    looked = await post_rows.look_at_earliest_due(engine, after)
+    looked = await due_post_rows.look_at_earliest_due(engine, after)
     async with create_session_factory(engine)() as session:
-        assert looked == await post_rows.earliest_due(session, after)
+        assert looked == await due_post_rows.earliest_due(session, after)
     assert looked is None or looked.tzinfo is UTC
     return looked
 
@@ -70,16 +70,16 @@ async def test_the_look_sees_what_another_process_commits_at_once(
     engine: AsyncEngine, db_url: str
 ) -> None:
     await _insert(engine, 1, _plan("later", NOW + timedelta(hours=1)))
-    assert await post_rows.look_at_earliest_due(engine) == NOW + timedelta(hours=1)
+    assert await due_post_rows.look_at_earliest_due(engine) == NOW + timedelta(hours=1)
     other = create_engine(db_url)  # its own pool and connections, as another process has
     try:
         await _insert(other, 2, _plan("sooner", NOW + timedelta(minutes=1)))
-        assert await post_rows.look_at_earliest_due(engine) == NOW + timedelta(minutes=1)
+        assert await due_post_rows.look_at_earliest_due(engine) == NOW + timedelta(minutes=1)
         async with create_session_factory(other)() as session, session.begin():
             await session.execute(update(Post).values(state=PostState.SENT))
     finally:
         await other.dispose()
-    assert await post_rows.look_at_earliest_due(engine) is None
+    assert await due_post_rows.look_at_earliest_due(engine) is None
 
 
 async def test_the_look_refuses_a_sqlite_file_that_was_deleted(
@@ -89,10 +89,10 @@ async def test_the_look_refuses_a_sqlite_file_that_was_deleted(
     engine = create_engine(databases.sqlite_copy(sqlite_template, path))
     try:
         await _insert(engine, 1, _plan("a", NOW))
-        assert await post_rows.look_at_earliest_due(engine) == NOW
+        assert await due_post_rows.look_at_earliest_due(engine) == NOW
         os.remove(path)
         with pytest.raises(StorageUnavailable):
-            await post_rows.look_at_earliest_due(engine)
+            await due_post_rows.look_at_earliest_due(engine)
     finally:
         await engine.dispose()
     assert not path.exists()
@@ -117,7 +117,7 @@ async def test_a_busy_sqlite_file_is_read_through_the_driver_which_waits_off_the
         holder.execute("COMMIT")
         assert reader.row("SELECT count(*) FROM posts", []) is None
         asyncio.get_running_loop().call_later(0.5, holder.close)
-        assert await post_rows.look_at_earliest_due(engine) == NOW  # the driver waited for it
+        assert await due_post_rows.look_at_earliest_due(engine) == NOW  # the driver waited for it
     finally:
         holder.close()
         await engine.dispose()

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import post_rows
+from bot.db import due_post_rows, planned_post_rows, post_claim_rows
 from bot.db.engine import create_session_factory
 from bot.db.models import Post
 from bot.domain.records import PostPlan
@@ -30,9 +30,9 @@ async def _seed(engine: AsyncEngine) -> None:
     async with sessions() as session, session.begin():
         for guild in (1, 2):
             plans = [_plan(n, NOW - timedelta(minutes=10 - n)) for n in range(6)]
-            await post_rows.insert(session, guild, "test", plans, NOW)
+            await planned_post_rows.insert(session, guild, "test", plans, NOW)
         later = [_plan(0, NOW - timedelta(seconds=1)), _plan(1, NOW + timedelta(minutes=1))]
-        await post_rows.insert(session, 3, "test", later, NOW)
+        await planned_post_rows.insert(session, 3, "test", later, NOW)
 
 
 async def _claim(
@@ -40,7 +40,7 @@ async def _claim(
 ) -> list[tuple[int, str]]:
     sessions = create_session_factory(engine)
     async with sessions() as session, session.begin():
-        posts = await post_rows.claim_due(
+        posts = await post_claim_rows.claim_due(
             session, now, LEASE, 100, None, busy=busy, per_guild=per_guild
         )
     return [(p.guild_id, p.key) for p in posts]
@@ -72,5 +72,5 @@ async def test_posts_whose_lease_ran_out_are_claimed_again_and_the_next_due_is_f
     again = await _claim(engine, NOW + LEASE, per_guild=5)
     assert sorted(again) == [(1, "p0"), (2, "p0"), (3, "p0")]
     async with sessions() as session:
-        assert await post_rows.earliest_due(session) == NOW + LEASE + LEASE
-        assert await post_rows.earliest_due(session, NOW + 2 * LEASE) is None
+        assert await due_post_rows.earliest_due(session) == NOW + LEASE + LEASE
+        assert await due_post_rows.earliest_due(session, NOW + 2 * LEASE) is None

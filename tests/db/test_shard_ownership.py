@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.db import post_rows
+from bot.db import due_post_rows, planned_post_rows, post_claim_rows
 from bot.db.engine import create_session_factory
 from bot.db.models import Post
 from bot.domain.guild_settings import GuildDefaults
@@ -43,22 +43,22 @@ def _plan(key: str, due: datetime) -> PostPlan:
 
 async def _insert(engine: AsyncEngine, guild_id: int, *plans: PostPlan) -> None:
     async with create_session_factory(engine)() as session, session.begin():
-        await post_rows.insert(session, guild_id, "test", list(plans), NOW)
+        await planned_post_rows.insert(session, guild_id, "test", list(plans), NOW)
 
 
 async def _look(
     engine: AsyncEngine, shards: ShardSpan | None, after: datetime | None = None
 ) -> datetime | None:
     """The dispatcher's look, checked against the ORM query's answer."""
-    looked = await post_rows.look_at_earliest_due(engine, after, shards)
+    looked = await due_post_rows.look_at_earliest_due(engine, after, shards)
     async with create_session_factory(engine)() as session:
-        assert looked == await post_rows.earliest_due(session, after, shards)
+        assert looked == await due_post_rows.earliest_due(session, after, shards)
     return looked
 
 
 async def _claim(engine: AsyncEngine, shards: ShardSpan | None, now: datetime) -> list[int]:
     async with create_session_factory(engine)() as session, session.begin():
-        claimed = await post_rows.claim_due(session, now, LEASE, 100, shards, per_guild=5)
+        claimed = await post_claim_rows.claim_due(session, now, LEASE, 100, shards, per_guild=5)
     return [post.guild_id for post in claimed]
 
 
@@ -148,13 +148,15 @@ async def test_others_posts_ahead_cost_a_bounded_read_and_never_a_late_wake_up(
     """More of the others' posts ahead than the look reads: it answers when to look again, no
     later than the process's own first post, and finds that post once the others' are gone."""
     middle = ShardSpan(COUNT, 1, 1)
-    others = [_plan(f"o{n}", NOW + timedelta(seconds=n)) for n in range(post_rows.LOOK_AHEAD + 50)]
+    others = [
+        _plan(f"o{n}", NOW + timedelta(seconds=n)) for n in range(due_post_rows.LOOK_AHEAD + 50)
+    ]
     await _insert(engine, guild_on(0), *others[::2])
     await _insert(engine, guild_on(2), *others[1::2])
     own = NOW + timedelta(hours=1)
     await _insert(engine, guild_on(1), _plan("mine", own))
     again = await _look(engine, middle)
-    assert again == NOW + timedelta(seconds=post_rows.LOOK_AHEAD - 1)
+    assert again == NOW + timedelta(seconds=due_post_rows.LOOK_AHEAD - 1)
     assert await _look(engine, middle, again) == own  # the posts after it: 50 others', then its
     assert await _look(engine, ShardSpan(COUNT, 0, 0)) == NOW
     assert await _look(engine, None) == NOW

@@ -135,6 +135,8 @@ async def _build(emu: Emulator, server: Server, clock: FakeClock, db_url: str) -
     for who, answer in ((member, "Yes"), (manager, "No"), (editor, "Yes")):
         assert (await click(emu, story.poll, who, answer)).content == f"You voted **{answer}**."
     await until(emu, lambda: tally(story.poll) == {"Yes": 2, "No": 1}, "the tally 2 to 1")
+    board = await run(emu, guild, member, "poll", "leaderboard")  # kept: a poll_boards row
+    assert board.embeds or board.content, board
 
     for who in (member, manager):
         subscribed = await run(emu, guild, who, "subscribe", launch=story.launch)

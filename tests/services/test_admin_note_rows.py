@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import builtin_guild_defaults
-from bot.db import post_rows
+from bot.db import planned_post_rows
 from bot.db.engine import create_session_factory
 from bot.db.models import Post
 from bot.domain.admin_note import NOTE_KIND, AdminNote, PostFailure
@@ -39,7 +39,7 @@ async def _claimed(
         for n in range(count)
     ]  # fmt: skip
     async with create_session_factory(engine)() as session, session.begin():
-        await post_rows.insert(session, GUILD, "test", plans, NOW)
+        await planned_post_rows.insert(session, GUILD, "test", plans, NOW)
     return await deliveries.claim(timedelta(minutes=2), 1000)
 
 

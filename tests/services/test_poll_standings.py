@@ -56,7 +56,7 @@ async def test_the_board_is_the_scoring_of_the_current_outcomes_of_this_server_o
     defaults = builtin_guild_defaults()
     polls = PollService(sessions, clock, defaults)
     results = PollResultService(sessions, clock, defaults)
-    standings = PollStandingService(sessions)
+    standings = PollStandingService(sessions, clock)
     sure = await _poll(calendar, polls, GUILD, confidence=True)
     cams = await _poll(calendar, polls, GUILD, answers="Leica | Zeiss | Sony", multiple=True)
     plain = await _poll(calendar, polls, GUILD)

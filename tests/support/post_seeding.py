@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from bot.db import post_rows
+from bot.db import planned_post_rows
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import Brand, Device, GuildSettings, Launch, Post
 from bot.domain.dates import DateWindow
@@ -126,7 +126,7 @@ async def seed_due_posts(
         sessions = create_session_factory(engine)
         async with sessions() as session, session.begin():
             for guild_id, plan in plans.items():
-                await post_rows.insert_all(session, guild_id, plan, now)
+                await planned_post_rows.insert_all(session, guild_id, plan, now)
         async with engine.connect() as conn:
             found = await conn.execute(select(Post.launch_id, Post.id))
             id_of = {launch_id: post_id for launch_id, post_id in found}
