@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.db.catalog_rows import Codec
 from bot.domain.dates import DateWindow
+from bot.domain.guild_settings import GuildSettingsRecord
 from bot.domain.records import Actor
 from bot.domain.text import NAME_MAX
 from bot.domain.vocabulary import (
@@ -17,10 +18,12 @@ from bot.domain.vocabulary import (
     FeaturePresence,
     LaunchKind,
     LaunchStatus,
+    PostState,
     Precision,
     SourceKind,
 )
 from bot.services.catalog_state import Chunk, PlannedAudit, PlannedClaim, PlannedLaunch
+from bot.services.post_planning import launch_subject, posts_for
 
 Row = tuple[Any, ...]
 _VALUE: dict[enum.Enum, str] = {
@@ -47,6 +50,10 @@ AUDIT = (
     "id", "guild_id", "at", "actor_id", "actor_name", "entity", "entity_id", "action", "before",
     "after",
 )  # fmt: skip
+POSTS = (
+    "guild_id", "launch_id", "subject", "key", "target", "kind", "due_at", "expires_at",
+    "payload", "state", "attempts", "late", "created_at", "updated_at",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -69,6 +76,8 @@ INSERTS = {
     "audit_log": AUDIT,
 }
 """The tables new rows go into, parents before children, with their columns."""
+STAGED = {**INSERTS, "posts": POSTS}
+"""SQLite: the tables whose new rows are staged, the added launches' scheduled posts last."""
 
 
 class RowBuilder:
@@ -109,6 +118,20 @@ class RowBuilder:
                 ("audit_log", AUDIT, audits),
             ],
         )
+
+    def posts(
+        self, launches: list[PlannedLaunch], settings: GuildSettingsRecord, now: datetime
+    ) -> list[Row]:
+        """The scheduled posts of added launches (``POSTS`` columns), as ``replan_launches``
+        plans them."""
+        time, json, g, pending = self.codec.time, self.codec.json, self.guild_id, PostState.PENDING
+        return [
+            (g, launch.id, launch_subject(launch.id), p.key, p.target, p.kind, time(p.due_at),
+             time(p.expires_at), json(p.payload), pending.value, 0, False, self.now, self.now)
+            for launch in launches
+            if launch.id is not None
+            for p in posts_for(launch.id, launch.window, launch.status, settings, now)
+        ]  # fmt: skip
 
     def _window(self, window: DateWindow | None) -> tuple[Any, Any, str | None]:
         if window is None:

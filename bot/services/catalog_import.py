@@ -8,7 +8,8 @@ devices, aliases, launches and claims the file is about; the import is worked ou
 PostgreSQL: the rows read stay locked, and the new rows go straight into the tables with COPY.
 
 SQLite: everything up to the move of the rows happens without the main database's write lock.
-The rows are staged in temporary tables (``catalog_staging``); then the lock is taken and, if
+The rows, and the scheduled posts of the launches added, are staged in temporary tables
+(``catalog_staging``); then the lock is taken and, if
 nothing of this server changed since it was read, the rows move into the real tables, their ids
 shifted past any that other servers' writes took meanwhile. If this server did change, the
 import is worked out again, without the lock, up to ``UNLOCKED_TRIES`` times, then under it.
@@ -38,7 +39,7 @@ from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
 from bot.domain.permissions import require_editor
 from bot.domain.records import Actor
 from bot.services.calendar import CONFLICT, CalendarService
-from bot.services.catalog_batches import INSERTS, RowBuilder
+from bot.services.catalog_batches import STAGED, RowBuilder
 from bot.services.catalog_plan import Planner
 from bot.services.catalog_state import PlannedClaim
 from bot.services.poll_planning import follow_server_launches
@@ -131,8 +132,6 @@ class _Import:
         self.audit_ids: Iterator[int] = iter(())
         self.done = self.reported = 0
         self.settings: GuildSettingsRecord | None = None
-        self.launch_shift = 0
-        """SQLite: how far the new launches' ids moved up when written (see ``_staged``)."""
 
     async def run(self, session: AsyncSession) -> ImportResult:
         await begin_read(session)  # SQLite: no transaction yet, so reading takes no lock
@@ -155,15 +154,14 @@ class _Import:
         )  # fmt: skip
 
     async def _plan_posts(self, session: AsyncSession, planner: Planner) -> None:
-        """The posts of the launches the import added (with their ids as written) or changed;
-        the server's other launches keep theirs."""
+        """The posts of the launches the import added or changed; the server's other launches
+        keep theirs. SQLite: the added launches' posts were staged and moved with them."""
         assert self.settings is not None
-        shift = self.launch_shift
         added = [
-            (launch.id + shift, launch.window, launch.status)
+            (launch.id, launch.window, launch.status)
             for chunk in planner.chunks
             for launch in chunk.launches
-            if launch.id is not None
+            if launch.id is not None and self.staging is None
         ]
         changed = [
             (launch.id, launch.window, launch.status)
@@ -227,7 +225,7 @@ class _Import:
         self, session: AsyncSession, conn: AsyncConnection, prepared: list[PreparedEntry]
     ) -> Planner:
         """SQLite: worked out and staged without the write lock; moved in under it."""
-        self.staging = staging = Staging(conn, INSERTS)
+        self.staging = staging = Staging(conn, STAGED)
         for attempt in range(UNLOCKED_TRIES + 1):
             locked = attempt == UNLOCKED_TRIES
             if locked:  # the server keeps changing: work it out under the lock this time
@@ -245,6 +243,7 @@ class _Import:
                 await staging.flush()
                 for name, _, new in batch.inserts:
                     staging.add(name, new)
+                staging.add("posts", builder.posts(chunk.launches, settings, self.now))
                 await staging.started()
                 updates += batch.updates
                 self._progress(chunk.entries)
@@ -258,7 +257,6 @@ class _Import:
                 current = await rows.tops(conn, planned)
             await staging.move(planned, current)
             shift = {name: current[name] - top for name, top in planned.items()}
-            self.launch_shift = shift.get("launches", 0)
             for name, changes in updates:
                 await rows.update_rows(conn, name, self.guild_id, changes)
             repointed = _repointed(planner.repointed, shift.get("claims", 0), planned.get("claims"))
