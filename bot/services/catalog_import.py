@@ -39,7 +39,7 @@ from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
 from bot.domain.permissions import require_editor
 from bot.domain.records import Actor
 from bot.services.calendar import CONFLICT, CalendarService
-from bot.services.catalog_batches import STAGED, RowBuilder
+from bot.services.catalog_batches import INSERTS, RowBuilder
 from bot.services.catalog_plan import Planner
 from bot.services.catalog_state import PlannedClaim
 from bot.services.poll_planning import follow_server_launches
@@ -134,6 +134,8 @@ class _Import:
         self.settings: GuildSettingsRecord | None = None
         self.prepared: list[PreparedEntry] = []
         self.planner: Planner | None = None
+        self.added_posts = False
+        """Whether the added launches' scheduled posts were written with them."""
 
     async def run(self, session: AsyncSession) -> ImportResult:
         await begin_read(session)  # SQLite: no transaction yet, so reading takes no lock
@@ -157,13 +159,13 @@ class _Import:
 
     async def _plan_posts(self, session: AsyncSession, planner: Planner) -> None:
         """The posts of the launches the import added or changed; the server's other launches
-        keep theirs. SQLite: the added launches' posts were staged and moved with them."""
+        keep theirs. The added launches' posts were written with them (``RowBuilder``)."""
         assert self.settings is not None
         added = [
             (launch.id, launch.window, launch.status)
             for chunk in planner.chunks
             for launch in chunk.launches
-            if launch.id is not None and self.staging is None
+            if launch.id is not None and not self.added_posts
         ]
         changed = [
             (launch.id, launch.window, launch.status)
@@ -203,11 +205,11 @@ class _Import:
         """PostgreSQL: updates, then each chunk's new rows with one COPY per table. The next
         chunk's rows are built on another thread meanwhile, while the server works through the
         rows just sent (its foreign-key checks are most of the time)."""
-        planner, _ = await self._plan(session, conn, prepared)
+        planner, settings = await self._plan(session, conn, prepared)
         if not planner.writes():
             return planner
         await rows.write_lock(conn, None)
-        builder, _ = await self._builder(conn, planner, by_chunk=True)
+        builder, _ = await self._builder(conn, planner, settings, by_chunk=True)
         chunks = planner.chunks
         batch = builder.batch(chunks[0], self.audit_ids)
         for n, chunk in enumerate(chunks):
@@ -234,7 +236,7 @@ class _Import:
         self, session: AsyncSession, conn: AsyncConnection, prepared: list[PreparedEntry]
     ) -> Planner:
         """SQLite: worked out and staged without the write lock; moved in under it."""
-        self.staging = staging = Staging(conn, STAGED)
+        self.staging = staging = Staging(conn, INSERTS)
         for attempt in range(UNLOCKED_TRIES + 1):
             locked = attempt == UNLOCKED_TRIES
             if locked:  # the server keeps changing: work it out under the lock this time
@@ -244,7 +246,7 @@ class _Import:
             planner, settings = await self._plan(session, conn, prepared)
             if not planner.writes():
                 return planner
-            builder, planned = await self._builder(conn, planner, by_chunk=False)
+            builder, planned = await self._builder(conn, planner, settings, by_chunk=False)
             await staging.open()
             updates: list[tuple[str, list[dict[str, Any]]]] = []
             for chunk in planner.chunks:
@@ -252,7 +254,6 @@ class _Import:
                 await staging.flush()
                 for name, _, new in batch.inserts:
                     staging.add(name, new)
-                staging.add("posts", builder.posts(chunk.launches, settings, self.now))
                 await staging.started()
                 updates += batch.updates
                 self._progress(chunk.entries)
@@ -323,7 +324,12 @@ class _Import:
         planner.know_claims(claims)
 
     async def _builder(
-        self, conn: AsyncConnection, planner: Planner, *, by_chunk: bool
+        self,
+        conn: AsyncConnection,
+        planner: Planner,
+        settings: GuildSettingsRecord,
+        *,
+        by_chunk: bool,
     ) -> tuple[RowBuilder, dict[str, int]]:
         """Reserves the new rows' ids; returns the builder and, per table that gets new rows,
         the largest id before them."""
@@ -344,7 +350,10 @@ class _Import:
         self.audit_ids = iter(reserved.get("audit_log", ()))
         self.done = 0
         codec = rows.Codec(conn.dialect)
-        builder = RowBuilder(self.guild_id, self.actor, self.now, codec, by_chunk=by_chunk)
+        builder = RowBuilder(
+            self.guild_id, self.actor, self.now, codec, settings, by_chunk=by_chunk
+        )
+        self.added_posts = True
         return builder, {name: ids[0] - 1 for name, ids in reserved.items()}
 
 
