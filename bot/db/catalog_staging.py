@@ -8,7 +8,9 @@ all or nothing; the lock is held for the move, not for building the rows and han
 
 The staged rows carry ids counted on from each table's largest id when they were built. If other
 connections added rows since (to other servers: the import checks that its own server did not
-change), the move shifts the new rows' ids, and every reference to a new row, past theirs.
+change), the move shifts the new rows' ids, and every reference to a new row, past theirs
+(a scheduled post's subject names its launch's id, so it moves with it). Rows staged without
+an id (scheduled posts) get theirs from the real table as they move.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ REFERENCES: dict[str, dict[str, str]] = {
     "device_aliases": {"device_id": "devices"},
     "launches": {"device_id": "devices"},
     "claims": {"launch_id": "launches", "superseded_by_id": "claims"},
+    "posts": {"launch_id": "launches"},
 }
 """Columns that may point at a new row, and the table they point into."""
 AUDITED = {"launch": "launches", "claim": "claims"}
@@ -105,6 +108,8 @@ class Staging:
             return f"id + {int(shift.get(name, 0))}"
         if column in REFERENCES.get(name, {}):
             return moved(column, REFERENCES[name][column])
+        if name == "posts" and column == "subject" and shift.get("launches"):
+            return f"'launch:' || ({moved('launch_id', 'launches')})"  # post_planning's subject
         if name != "audit_log":
             return column
         if column == "entity_id":

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.db.catalog_rows import Codec
 from bot.domain.dates import DateWindow
+from bot.domain.guild_settings import GuildSettingsRecord
 from bot.domain.records import Actor
 from bot.domain.text import NAME_MAX
 from bot.domain.vocabulary import (
@@ -17,10 +18,12 @@ from bot.domain.vocabulary import (
     FeaturePresence,
     LaunchKind,
     LaunchStatus,
+    PostState,
     Precision,
     SourceKind,
 )
 from bot.services.catalog_state import Chunk, PlannedAudit, PlannedClaim, PlannedLaunch
+from bot.services.post_planning import launch_subject, posts_for
 
 Row = tuple[Any, ...]
 _VALUE: dict[enum.Enum, str] = {
@@ -47,6 +50,10 @@ AUDIT = (
     "id", "guild_id", "at", "actor_id", "actor_name", "entity", "entity_id", "action", "before",
     "after",
 )  # fmt: skip
+POSTS = (
+    "guild_id", "launch_id", "subject", "key", "target", "kind", "due_at", "expires_at",
+    "payload", "state", "attempts", "late", "created_at", "updated_at",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -67,17 +74,29 @@ INSERTS = {
     "launches": LAUNCHES,
     "claims": CLAIMS,
     "audit_log": AUDIT,
+    "posts": POSTS,
 }
-"""The tables new rows go into, parents before children, with their columns."""
+"""The tables new rows go into, parents before children, with their columns (the added
+launches' scheduled posts last: they get their ids from the table)."""
 
 
 class RowBuilder:
     def __init__(
-        self, guild_id: int, actor: Actor, now: datetime, codec: Codec, *, by_chunk: bool
+        self,
+        guild_id: int,
+        actor: Actor,
+        now: datetime,
+        codec: Codec,
+        settings: GuildSettingsRecord,
+        *,
+        by_chunk: bool,
     ) -> None:
         """``by_chunk``: each chunk's rows go in as statements of their own (a claim can point
-        only at a claim of its own chunk or an earlier one), else all in one per table."""
+        only at a claim of its own chunk or an earlier one), else all in one per table. The
+        ``settings`` plan the added launches' scheduled posts."""
         self.guild_id = guild_id
+        self.settings = settings
+        self.time = now
         self.by_chunk = by_chunk
         self.actor_id = actor.id
         self.actor_name = actor.name[:NAME_MAX]
@@ -107,8 +126,21 @@ class RowBuilder:
                 ("launches", LAUNCHES, launches),
                 ("claims", CLAIMS, claims),
                 ("audit_log", AUDIT, audits),
+                ("posts", POSTS, self._posts(chunk.launches)),
             ],
         )
+
+    def _posts(self, launches: list[PlannedLaunch]) -> list[Row]:
+        """The scheduled posts of added launches, as ``replan_launches`` plans them: a new
+        launch's id was never used, so none of its posts exists yet."""
+        time, json, g, pending = self.codec.time, self.codec.json, self.guild_id, PostState.PENDING
+        return [
+            (g, launch.id, launch_subject(launch.id), p.key, p.target, p.kind, time(p.due_at),
+             time(p.expires_at), json(p.payload), pending.value, 0, False, self.now, self.now)
+            for launch in launches
+            if launch.id is not None
+            for p in posts_for(launch.id, launch.window, launch.status, self.settings, self.time)
+        ]  # fmt: skip
 
     def _window(self, window: DateWindow | None) -> tuple[Any, Any, str | None]:
         if window is None:

@@ -299,3 +299,32 @@ async def test_an_import_plans_the_posts_of_the_launches_it_adds_or_changes(
     assert {k for k, v in replanned.items() if v == "pending"} == {
         k for k, v in second.items() if v == "pending"
     }
+
+
+async def _post_rows(engine: AsyncEngine) -> list[tuple[Any, ...]]:
+    """Every post, every column but its id, in a fixed order."""
+    columns = [c for c in Post.__table__.columns if c.name != "id"]
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(*columns).order_by(Post.subject, Post.key))
+        return [tuple(r) for r in rows]
+
+
+async def test_the_added_launches_posts_are_the_rows_planning_them_writes(
+    calendar: CalendarService, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    """The posts the import writes with its new launches (staged on SQLite, copied on
+    PostgreSQL) are, column for column, those that planning the server's posts writes."""
+    launches = [
+        {"device": f"Phone {n}", "brand": "Brand", "date": f"{n % 28 + 1} March 2022",
+         "timezone": ["UTC", "Asia/Shanghai"][n % 2], "claim": []}
+        for n in range(40)
+    ]  # fmt: skip
+    await import_catalog(calendar, GUILD, IMPORTER, _catalog(launches))
+    imported = await _post_rows(engine)
+    assert len({row[1] for row in imported}) == 40  # every launch has posts
+
+    async with create_session_factory(engine)() as session, session.begin():
+        await session.execute(Post.__table__.delete())
+        settings = await load_guild_settings(session, GUILD, builtin_guild_defaults())
+        await replan_server(session, settings, clock.now)
+    assert await _post_rows(engine) == imported

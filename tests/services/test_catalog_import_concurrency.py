@@ -15,14 +15,18 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.config import builtin_guild_defaults
 from bot.db import catalog_rows
-from bot.db.models import AuditEntry, Claim, Launch
+from bot.db.engine import create_session_factory
+from bot.db.models import AuditEntry, Claim, Launch, Post
+from bot.db.settings_rows import load_guild_settings
 from bot.domain.inputs import NewClaim, NewLaunch
 from bot.domain.records import Actor
 from bot.domain.vocabulary import ClaimSubject, SourceKind
 from bot.services import catalog_import
 from bot.services.calendar import CalendarService
 from bot.services.catalog_import import UNLOCKED_TRIES, import_catalog
+from bot.services.post_planning import replan_server
 from tests.services.test_catalog_import_bulk import _catalog, _launches
 
 GUILD, OTHER = 1, 2
@@ -110,6 +114,43 @@ async def test_a_write_to_another_server_leaves_the_plan_standing(
     assert await calendar.count(OTHER) == 1
     again = await import_catalog(calendar, GUILD, IMPORTER, _catalog(_launches(30)))
     assert again.summary() == "0 launches added, 0 updated, 30 unchanged, 0 claims added"
+
+
+async def _pending_posts(engine: AsyncEngine, guild: int) -> set[tuple[int | None, str, str]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(Post.launch_id, Post.subject, Post.key).where(
+                Post.guild_id == guild, Post.state == "pending"
+            )
+        )
+        return {(launch_id, subject, key) for launch_id, subject, key in rows}
+
+
+async def test_the_added_launches_posts_move_with_their_launches(
+    calendar: CalendarService, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another server's write takes the launch ids the import counted on (SQLite): the posts
+    planned for the added launches (staged with them) name the launches' ids as written, and
+    are what planning the whole server again makes of it."""
+    _before_each_lock(monkeypatch, lambda n: _claim_added(calendar, OTHER, n), times=1)
+    launches = [
+        {"device": f"Phone {n}", "brand": "Brand", "date": f"{n + 1} March 2022",
+         "timezone": "UTC", "claim": []}
+        for n in range(20)
+    ]  # fmt: skip
+
+    result = await import_catalog(calendar, GUILD, IMPORTER, _catalog(launches))
+
+    assert result.created == 20
+    ids = {launch.device: launch.id for launch in await calendar.search(GUILD, "phone")}
+    posts = await _pending_posts(engine, GUILD)
+    assert {launch_id for launch_id, _, _ in posts} == set(ids.values())
+    assert all(subject == f"launch:{launch_id}" for launch_id, subject, _ in posts)
+    assert "launch:0@20220301T0900" in {key for _, _, key in posts}
+    async with create_session_factory(engine)() as session, session.begin():
+        settings = await load_guild_settings(session, GUILD, builtin_guild_defaults())
+        await replan_server(session, settings, calendar.clock())
+    assert await _pending_posts(engine, GUILD) == posts
 
 
 async def test_a_write_to_the_same_server_has_the_import_worked_out_again(
