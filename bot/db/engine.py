@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db import held_look
 from bot.db.loop_read import attach
 from bot.db.sqlite_file import SqliteFile, sqlite_path
 
@@ -103,6 +104,8 @@ def create_engine(url: str, *, echo: bool = False, create: bool = True) -> Async
     engine = create_async_engine(url, **kwargs)
     if path is not None:
         _guard(engine, SqliteFile(path, create=create))
+    if engine.dialect.name == "postgresql":
+        held_look.attach(engine)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
