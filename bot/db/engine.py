@@ -84,6 +84,12 @@ async def begin_write(session: AsyncSession) -> None:
     await session.connection(execution_options={WRITE: True})
 
 
+PG_CONNECT_ARGS: dict[str, Any] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+"""Statements are prepared once and reused; a plan generic over guild_id would suit one server's
+size and not another's (a scan that is cheap for a big server reads every row for a small one).
+Planning these takes about 0.1 ms."""
+
+
 def create_engine(url: str, *, echo: bool = False, create: bool = True) -> AsyncEngine:
     """``create``: a SQLite file (and its folder) that does not exist yet may be created; without
     it the engine only opens an existing file (``Runtime`` creates only for ``db upgrade``)."""
@@ -93,10 +99,7 @@ def create_engine(url: str, *, echo: bool = False, create: bool = True) -> Async
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("postgresql"):
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
-        # Statements are prepared once and reused; a plan generic over guild_id would suit one
-        # server's size and not another's (a scan that is cheap for a big server reads every
-        # row for a small one). Planning these takes about 0.1 ms.
-        kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+        kwargs["connect_args"] = PG_CONNECT_ARGS
     else:
         # Sessions end their own transactions; the pool's extra rollback on every return would
         # be one more round trip to aiosqlite's thread.
