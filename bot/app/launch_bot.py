@@ -28,6 +28,7 @@ from bot.app.plan_checks import PlanChecks
 from bot.app.poll_tally import PollMessages
 from bot.app.replies import arm_auto_defer
 from bot.app.unknown_buttons import answer_unknown_click, is_unknown_click
+from bot.app.wire_limit import WireLimit
 from bot.config import Settings
 from bot.domain.clock import Clock
 from bot.runtime import Runtime
@@ -111,11 +112,21 @@ class LaunchBot(commands.Bot):
         metrics: Metrics | None = None,
         **client_options: Any,
     ) -> None:
-        """``metrics``: the app's (``BotApp``), which also counts 429s through ``http_trace``."""
+        """``metrics``: the app's (``BotApp``); it counts 429s through the one ``http_trace``
+        discord.py takes, which also holds each request under Discord's global limit."""
         # launchbot has no voice features, so discord.py's warnings about voice libraries are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
+        metrics = metrics or Metrics()
+        shards = settings.shards
+        requests_per_second = share_of_budget(
+            settings.requests_per_second, 1.0 if shards is None else shards.share
+        )
+        trace = metrics.trace_config()
+        self.wire_limit = WireLimit(requests_per_second)
+        self.wire_limit.attach(trace)
         super().__init__(
             **client_options,
+            http_trace=trace,
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=bot_intents(),
@@ -131,14 +142,11 @@ class LaunchBot(commands.Bot):
         self.force_sync = force_sync
         self.sync_only = sync_only
         self.started_at = clock()
-        self.metrics = metrics or Metrics()
+        self.metrics = metrics
         self.in_flight = InFlight()
         self.became_ready = asyncio.Event()
         self.synced = False
-        shards = settings.shards
-        self.requests_per_second = share_of_budget(
-            settings.requests_per_second, 1.0 if shards is None else shards.share
-        )
+        self.requests_per_second = requests_per_second
         pacer = Pacer(lambda: discord_global_wait(self), self.requests_per_second)  # posts, edits
         self.poll_messages = PollMessages(
             self, runtime.polls, pacer, self.in_flight, interval=settings.polls_tally_seconds

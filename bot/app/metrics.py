@@ -116,7 +116,8 @@ class Metrics:
         self._rate_limited.labels(scope if scope in RATE_LIMIT_SCOPES else "unknown").inc()
 
     def trace_config(self) -> aiohttp.TraceConfig:
-        """For discord.py's ``http_trace``: counts the 429 responses of its REST session."""
+        """For discord.py's ``http_trace``: counts the 429 responses of its REST session (the
+        bot adds its wire limit, ``bot.app.wire_limit``, to the same trace)."""
         trace = aiohttp.TraceConfig()
 
         async def on_end(

@@ -1,7 +1,9 @@
 """Pacing under Discord's limits, so posts are spread out instead of refused with 429s: at most
 ``count`` sends per ``seconds`` (a sliding window), waiting for a free slot otherwise. The bot's
 own pace also spaces its sends evenly: Discord counts requests as they arrive, and a burst sent
-at the end of one second could arrive, jittered, in the next one's count."""
+at the end of one second could arrive, jittered, in the next one's count. Slots are given as
+requests are prepared; what keeps Discord's count under its limit as requests arrive, late or
+bunched, is ``bot.app.wire_limit``."""
 
 from __future__ import annotations
 
@@ -14,11 +16,14 @@ import discord
 
 CHANNEL_SENDS = (5, 5.0)
 """About five messages per five seconds in one channel."""
+DISCORD_PER_SECOND = 50
+"""Discord's global limit: requests per second with the bot's token (answers to interactions do
+not count against it). ``bot.app.wire_limit`` keeps every request under it as Discord counts."""
 GLOBAL_PER_SECOND = 46.0
-"""Under the bot's 50 requests per second (answers to interactions do not count against it),
-leaving four a second for the bot's other requests (event mirrors, change notices) and for
-jitter on the way. The limit is the bot's, however many processes run it: a process running
-some of its shards takes their share (``share_of_budget``)."""
+"""The pace of the bot's posts and edits, under Discord's 50, leaving four a second for the
+bot's other requests (event mirrors, command sync) and for jitter on the way. The limit is the
+bot's, however many processes run it: a process running some of its shards takes their share
+(``share_of_budget``)."""
 
 
 def share_of_budget(explicit: float | None, share: float) -> float:

@@ -51,7 +51,6 @@ class BotApp:
         self.clock = clock
         self.runtime = Runtime.create(settings, clock)
         self.metrics = Metrics()
-        client_options.setdefault("http_trace", self.metrics.trace_config())
         self.bot = build_bot(
             settings=settings,
             runtime=self.runtime,

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db import held_look
 from bot.db.loop_read import attach
 from bot.db.sqlite_file import SqliteFile, sqlite_path
 
@@ -83,6 +84,12 @@ async def begin_write(session: AsyncSession) -> None:
     await session.connection(execution_options={WRITE: True})
 
 
+PG_CONNECT_ARGS: dict[str, Any] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+"""Statements are prepared once and reused; a plan generic over guild_id would suit one server's
+size and not another's (a scan that is cheap for a big server reads every row for a small one).
+Planning these takes about 0.1 ms."""
+
+
 def create_engine(
     url: str, *, echo: bool = False, create: bool = True, pool_size: int = 10
 ) -> AsyncEngine:
@@ -95,10 +102,7 @@ def create_engine(
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("postgresql"):
         kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
-        # Statements are prepared once and reused; a plan generic over guild_id would suit one
-        # server's size and not another's (a scan that is cheap for a big server reads every
-        # row for a small one). Planning these takes about 0.1 ms.
-        kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+        kwargs["connect_args"] = PG_CONNECT_ARGS
     else:
         # Sessions end their own transactions; the pool's extra rollback on every return would
         # be one more round trip to aiosqlite's thread.
@@ -106,6 +110,8 @@ def create_engine(
     engine = create_async_engine(url, **kwargs)
     if path is not None:
         _guard(engine, SqliteFile(path, create=create))
+    if engine.dialect.name == "postgresql":
+        held_look.attach(engine)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)

@@ -7,7 +7,9 @@ it: 0.7 to 1.4 ms where the statement itself takes 0.005 ms (docs/benchmarks.md)
 SQLAlchemy compiles the statement once per dialect and its parameters and results go through
 the columns' own types, so it reads exactly what the ORM would. On SQLite it is read on the
 loop's own thread (``bot.db.loop_read``), or, when SQLite is busy, through the driver's thread
-in one trip (execute and fetch in one step); on PostgreSQL in one round trip. Always outside any
+in one trip (execute and fetch in one step); on PostgreSQL in one round trip, on a connection
+the look keeps (``bot.db.held_look``: a checkout from the pool costs a ping of three round
+trips). Always outside any
 transaction, so the read sees every commit, this process's or another's; on SQLite the file is
 checked first, as before every transaction (``bot.db.sqlite_file``).
 """
@@ -22,6 +24,7 @@ from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.held_look import held_look
 from bot.db.loop_read import loop_reader
 from bot.db.sqlite_file import checked_file
 
@@ -68,6 +71,9 @@ class OneTripRead:
     async def _through_the_driver(
         engine: AsyncEngine, sql: str, parameters: list[Any]
     ) -> Sequence[Any]:
+        held = held_look(engine)
+        if held is not None:
+            return await held.row(engine, sql, parameters)
         async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
             checked_file(raw.info)

@@ -11,11 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import due_post_rows, planned_post_rows
 from bot.db.engine import create_engine, create_session_factory
+from bot.db.held_look import held_look
 from bot.db.loop_read import loop_reader
 from bot.db.models import Post
 from bot.domain.errors import StorageUnavailable
@@ -121,3 +122,41 @@ async def test_a_busy_sqlite_file_is_read_through_the_driver_which_waits_off_the
     finally:
         holder.close()
         await engine.dispose()
+
+
+async def _backend_alive(engine: AsyncEngine, pid: int) -> bool:
+    async with engine.connect() as connection:
+        found = await connection.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+        )
+        return bool(found.scalar_one())
+
+
+async def test_on_postgresql_the_look_keeps_a_connection_and_outlives_its_loss(
+    engine: AsyncEngine, db_url: str
+) -> None:
+    """A checkout from the pool is pinged (three round trips): the look keeps its connection,
+    takes a fresh one when it is lost, and closes it with the engine."""
+    look = held_look(engine)
+    if engine.dialect.name != "postgresql":
+        assert look is None  # SQLite's look is made on the loop's own thread
+        return
+    assert look is not None
+    (pid,) = await look.row(engine, "SELECT pg_backend_pid()", [])
+    assert (await look.row(engine, "SELECT pg_backend_pid()", []))[0] == pid
+    await _insert(engine, 1, _plan("a", NOW))
+    other = create_engine(db_url)
+    try:
+        async with other.connect() as connection:  # a restart, or an administrator's kill
+            await connection.execute(text("SELECT pg_terminate_backend(:pid, 15000)"), {"pid": pid})
+        assert await due_post_rows.look_at_earliest_due(engine) == NOW
+        (fresh,) = await look.row(engine, "SELECT pg_backend_pid()", [])
+        assert fresh != pid
+        await engine.dispose()
+        for _ in range(300):
+            if not await _backend_alive(other, fresh):
+                break
+            await asyncio.sleep(0.05)
+        assert not await _backend_alive(other, fresh)
+    finally:
+        await other.dispose()
