@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import Connection, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.db import held_look
 from bot.db.loop_read import attach
+from bot.db.pg_checkout import check_before_use
 from bot.db.sqlite_file import SqliteFile, sqlite_path
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -101,7 +103,10 @@ def create_engine(
         path.parent.mkdir(parents=True, exist_ok=True)
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("postgresql"):
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        # Checked before use by pg_checkout, not by pool_pre_ping's round trips on every
+        # checkout. Last in, first out: a burst keeps reusing the connections that answered
+        # last, and those left idle are pinged when next taken.
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_use_lifo=True)
         kwargs["connect_args"] = PG_CONNECT_ARGS
     else:
         # Sessions end their own transactions; the pool's extra rollback on every return would
@@ -115,6 +120,8 @@ def create_engine(
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    else:
+        check_before_use(engine)
     return engine
 
 
@@ -127,9 +134,17 @@ def _guard(engine: AsyncEngine, file: SqliteFile) -> None:
 
 async def ping(engine: AsyncEngine) -> None:
     """One trivial statement on a connection from the pool (SQLite's file checked first, as
-    before any transaction; PostgreSQL's connection pinged first): raises if it cannot."""
-    async with engine.connect() as connection:
-        await connection.execute(text("SELECT 1"))
+    before any transaction; PostgreSQL's connection checked as in ``pg_checkout``): raises if it
+    cannot. A connection the server ended just before is replaced and the statement tried once
+    more, so the answer is the database's, not that one connection's."""
+    for last in (False, True):
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return
+        except DBAPIError as exc:
+            if last or not exc.connection_invalidated:
+                raise
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
