@@ -1,10 +1,11 @@
 """A PostgreSQL connection kept out of the pool for the dispatcher's look (``bot.db.one_trip``).
 
-Each checkout from the pool is pinged first (``pool_pre_ping``), and on asyncpg the ping is three
-round trips (BEGIN, an empty statement, ROLLBACK): a look through the pool cost 0.17 ms at the
+A checkout from the pool costs the pool's bookkeeping and, for a connection idle a while (as the
+look's is between looks), a ping of three round trips (BEGIN, an empty statement, ROLLBACK;
+``bot.db.pg_checkout``): a look through the pool with ``pool_pre_ping`` cost 0.17 ms at the
 median and 2.4 to 3.6 ms at the 99th percentile on the loaded 2-core machine, where the same
 read on a connection already in hand cost 0.02 and 0.09 ms (docs/benchmarks.md). So the look
-keeps the connection it checked out (pinged then) and reads on it, one statement at a time,
+keeps the connection it checked out (checked then) and reads on it, one statement at a time,
 outside any transaction (each read sees every commit). A read that fails gives the connection
 up (invalidated) and is tried once more on a fresh one, so a server restarted or a connection
 killed costs one retry. The connection is closed when the engine is disposed.
