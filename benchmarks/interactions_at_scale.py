@@ -6,8 +6,8 @@ closings are being dispatched (issue 11's report).
                                                [--rounds 5] [--samples 100] [--burst 50]
 
 The bot is in all 1,002 servers. Before it starts, posts are seeded due at 20/s (``--post-rate``)
-over ``--dispatch-seconds`` (240) in 100 of the small servers; once it is ready, a dozen polls of
-the big server are created to close at the next minute boundaries but one and two. The rounds
+over ``--dispatch-seconds`` (480) in 100 of the small servers; once it is ready, a dozen polls of
+the big server are created to close on the five minute boundaries after the next. The rounds
 start at the first post's arrival. Each round times, from the injection on the emulator's gateway
 to the bot's first callback recorded there:
 
@@ -182,7 +182,7 @@ def _in_a_day() -> str:
 
 def _closing_times(now: datetime) -> list[str]:
     minute = now.replace(second=0, microsecond=0)
-    return [(minute + timedelta(minutes=2 + n % 2)).strftime("%Y-%m-%d %H:%M") for n in
+    return [(minute + timedelta(minutes=2 + n % 5)).strftime("%Y-%m-%d %H:%M") for n in
             range(CLOSING_POLLS)]  # fmt: skip
 
 
@@ -318,7 +318,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--burst", type=int, default=50)
     parser.add_argument("--round-seconds", type=float, default=40.0)
     parser.add_argument("--post-rate", type=float, default=20.0)
-    parser.add_argument("--dispatch-seconds", type=float, default=240.0)
+    parser.add_argument("--dispatch-seconds", type=float, default=480.0)
     args = parser.parse_args(argv)
     args.backend = args.backend or ["sqlite"]
     return args
