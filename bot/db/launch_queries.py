@@ -373,12 +373,43 @@ async def search_rows(
     session: AsyncSession, guild_id: int, text: str, limit: int
 ) -> Sequence[Row[Any]]:
     """Launches whose device name, alias or brand contains ``text``; names that start with it
-    first."""
-    key = _escape_like(name_key(text))
-    pattern = f"%{key}%"
+    first. Those are read through the devices' ``(guild_id, name_key)`` index in its order, so
+    typing a name costs a few index steps however big the server; the scan for names that only
+    contain the text runs only when they do not fill the list."""
+    key = name_key(text)
+    found = list(await session.execute(_starting_with(key, limit), {"g": guild_id}))
+    if len(found) < limit:
+        query = _containing(key, limit - len(found), [row.id for row in found])
+        found += await session.execute(query, {"g": guild_id})
+    return found
+
+
+def _starting_with(key: str, limit: int) -> Select[Any]:
+    """The launches of the first ``limit`` devices, by name, whose name starts with ``key``: the
+    devices are taken from their index first, so the join never sees more than ``limit``."""
+    devices = select(Device.id).where(
+        Device.guild_id == bindparam("g"),
+        Device.name_key.like(f"{_escape_like(key)}%", escape="\\"),
+    )
+    if key and key[-1] < chr(0x10FFFF):
+        # the same names as a range of the index (in code point order, as SQLite and a C or
+        # C.UTF-8 collation compare; under another collation the LIKE above keeps it exact)
+        after = key[:-1] + chr(ord(key[-1]) + 1)
+        devices = devices.where(Device.name_key >= key, Device.name_key < after)
+    first = devices.order_by(Device.name_key).limit(limit).scalar_subquery()
+    query = listing().where(DEVICES.id.in_(first))
+    return query.order_by(DEVICES.name_key, LAUNCHES.id).limit(limit)
+
+
+def _containing(key: str, limit: int, shown: list[int]) -> Select[Any]:
+    escaped = _escape_like(key)
+    pattern = f"%{escaped}%"
     alias_match = (
         select(DeviceAlias.device_id)
-        .where(DeviceAlias.guild_id == guild_id, DeviceAlias.alias_key.like(pattern, escape="\\"))
+        .where(
+            DeviceAlias.guild_id == bindparam("g"),
+            DeviceAlias.alias_key.like(pattern, escape="\\"),
+        )
         .scalar_subquery()
     )
     query = listing().where(
@@ -388,10 +419,10 @@ async def search_rows(
             DEVICES.id.in_(alias_match),
         )
     )
-    starts = DEVICES.name_key.like(f"{key}%", escape="\\")
-    query = query.order_by(starts.desc(), DEVICES.name_key, LAUNCHES.id).limit(limit)
-    rows: Sequence[Row[Any]] = (await session.execute(query, {"g": guild_id})).all()
-    return rows
+    if shown:
+        query = query.where(LAUNCHES.id.not_in(shown))
+    starts = DEVICES.name_key.like(f"{escaped}%", escape="\\")
+    return query.order_by(starts.desc(), DEVICES.name_key, LAUNCHES.id).limit(limit)
 
 
 async def names_like(session: AsyncSession, guild_id: int, text: str, limit: int) -> list[str]:
