@@ -19,6 +19,7 @@ from bot.db import held_look
 from bot.db.loop_read import attach
 from bot.db.pg_checkout import check_before_use
 from bot.db.sqlite_file import SqliteFile, sqlite_path
+from bot.db.write_gate import WriteGate, release_held, watch_sessions
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_CACHE_KIB = 512
@@ -30,6 +31,8 @@ READ = "launchbot_read"
 """Execution option of a session that only reads (see ``begin_read``)."""
 ALONE = "launchbot_alone"
 """Execution option of a session whose statements are each a transaction (see ``each_alone``)."""
+GATE = "launchbot_write_gate"
+"""Execution option of a SQLite engine: its ``WriteGate``, which its writers pass in turn."""
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,15 +78,27 @@ async def each_alone(session: AsyncSession) -> None:
     is begun, which saves the round trips to the driver's thread for BEGIN and COMMIT; on
     PostgreSQL the connection is in autocommit. Nothing is left to commit."""
     if session.get_bind().dialect.name == "sqlite":
-        await session.connection(execution_options={ALONE: True})
+        await _in_turn(session, {ALONE: True})
     else:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 async def begin_write(session: AsyncSession) -> None:
     """Starts the session's transaction as a write transaction: call it before the first read.
-    On PostgreSQL the rows a write depends on are locked with FOR UPDATE instead."""
-    await session.connection(execution_options={WRITE: True})
+    On PostgreSQL the rows a write depends on are locked with FOR UPDATE instead. On SQLite
+    the process's writers take the write lock in turn (``bot/db/write_gate.py``)."""
+    await _in_turn(session, {WRITE: True})
+
+
+async def _in_turn(session: AsyncSession, options: dict[str, Any]) -> None:
+    gate = session.get_bind().get_execution_options().get(GATE)
+    if isinstance(gate, WriteGate):
+        await gate.hold_for(session)
+    try:
+        await session.connection(execution_options=options)
+    except BaseException:
+        release_held(session)
+        raise
 
 
 PG_CONNECT_ARGS: dict[str, Any] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
@@ -120,6 +135,8 @@ def create_engine(
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        engine.update_execution_options(**{GATE: WriteGate()})
+        watch_sessions()
     else:
         check_before_use(engine)
     return engine
