@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.interactions_at_scale --backend sqlite \
 		$(if $(PG),--backend postgresql --pg '$(PG)')
 	$(if $(PG),$(BIN)/python -m benchmarks.shard_scaling --pg '$(PG)')
+	$(BIN)/python -m benchmarks.launch_search --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
