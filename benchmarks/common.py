@@ -418,6 +418,12 @@ async def stop_bot(process: asyncio.subprocess.Process, within: float = 30) -> i
     return await asyncio.wait_for(process.wait(), within)
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (Linux: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def log_problems(log: Path) -> list[str]:
     """The lines of a bot log at ERROR or CRITICAL, and tracebacks."""
     return [line for line in _text(log).splitlines() if LOG_PROBLEM.search(line)]

@@ -40,7 +40,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import random
 import sys
 import tempfile
@@ -56,6 +55,7 @@ from benchmarks.common import (
     log_bot_to,
     log_problems,
     print_table,
+    process_cpu_seconds,
     scratch_database,
     seed_calendar,
     spawn_bot,
@@ -218,8 +218,7 @@ class ProcessBot:
 
     def cpu_seconds(self) -> float:
         """user + system CPU time of the bot process so far (/proc/PID/stat)."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.process.pid)
 
     async def stop(self) -> str:
         code = await stop_bot(self.process)

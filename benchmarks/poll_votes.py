@@ -34,6 +34,7 @@ from benchmarks.common import (
     DISCORD_DEADLINE_S,
     log_problems,
     percentile,
+    process_cpu_seconds,
     scratch_database,
     spawn_bot,
     stop_bot,
@@ -81,12 +82,6 @@ async def _click(
     return await emu.click_button(poll, voter, custom_id)
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU of a process so far (Linux)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def _round(
     emu: Emulator,
     server: Server,
@@ -101,7 +96,7 @@ async def _round(
     assert poll is not None and not created.ephemeral, created.content
     yes, no = button_id(poll, "Yes"), button_id(poll, "No")
     cursor = emu.request_cursor()
-    cpu = _cpu_seconds(bot_pid)
+    cpu = process_cpu_seconds(bot_pid)
     started = time.monotonic()
     handles = await asyncio.gather(
         *(
@@ -124,7 +119,7 @@ async def _round(
     )
     result.settle_s.append(time.monotonic() - started)
     result.edits.append(await _edits_once_quiet(emu, poll, cursor))
-    result.bot_cpu_s += _cpu_seconds(bot_pid) - cpu
+    result.bot_cpu_s += process_cpu_seconds(bot_pid) - cpu
 
 
 async def _edits_once_quiet(emu: Emulator, poll: MessageRecord, cursor: int) -> int:

@@ -5,7 +5,6 @@ emulator, and the posts that reached it."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 import time
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from benchmarks.common import process_cpu_seconds
 from benchmarks.membot import status_kb
 from tests.e2e.harness import LAUNCHBOT, bot_environment
 from tests.emulator import Emulator
@@ -37,8 +37,7 @@ class Process:
         return status_kb("VmRSS", str(self.process.pid)) / 1024
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return process_cpu_seconds(self.process.pid)
 
     async def stop(self) -> None:
         if self.process.returncode is None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import sys
 import tempfile
@@ -30,7 +29,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.common import log_problems, scratch_database, spawn_bot, stop_bot
+from benchmarks.common import (
+    log_problems,
+    process_cpu_seconds,
+    scratch_database,
+    spawn_bot,
+    stop_bot,
+)
 from benchmarks.membot import status_kb
 from benchmarks.posts_processes import arrived, wait_for_posts
 from bot.domain.shards import shard_of
@@ -55,11 +60,6 @@ class Run:
     posts_per_s: float
     peak_rss_mb: list[float]
     cpu_ms_per_post: float
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def _start(
@@ -92,7 +92,7 @@ async def one_run(pg: str | None, processes: int, posts: int, server_count: int)
             await wait_for_posts(emu, posts, within=600)
             await asyncio.sleep(2)  # a duplicate would show by now
             peak = [status_kb("VmHWM", str(b.pid)) / 1024 for b in bots]
-            cpu = sum(_cpu_seconds(b.pid) for b in bots)
+            cpu = sum(process_cpu_seconds(b.pid) for b in bots)
         finally:
             codes = await asyncio.gather(*(stop_bot(b) for b in bots))
         problems = [p for k in range(processes) for p in log_problems(folder / f"shard-{k}.log")]
