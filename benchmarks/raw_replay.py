@@ -4,6 +4,7 @@ call sends, captured with SQLAlchemy's cursor events, replayed with aiosqlite or
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -109,7 +110,7 @@ async def replay_service_calls(
             cards.append(await captured(engine, lambda i=launch_id: calendar.card(guild_id, i)))
     finally:
         await engine.dispose()
-    turn = iter(range(1 << 62))
+    turn = itertools.count()
     async with bare_driver(url, backend) as replay:
         return ReplayTimes(
             page=await timed(lambda: replay(page), samples),
