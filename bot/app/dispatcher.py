@@ -151,10 +151,12 @@ class Dispatcher:
                 self._poked.clear()
                 room = SERVERS_IN_HAND - len(sending)
                 claimed_at = self._clock()
-                if not sending and not await self._anything_due(claimed_at):
+                # A look before each claim: a claim is a write, and most would find nothing.
+                due = await self._anything_due(claimed_at)
+                if not due and not sending:
                     return
                 posts: list[ClaimedPost] = []
-                if room > 0:
+                if due and room > 0:
                     posts = await self._deliveries.claim(
                         self._lease, room * PER_SERVER, busy=sending.keys(), per_guild=PER_SERVER
                     )
@@ -162,7 +164,7 @@ class Dispatcher:
                     sending[guild_id] = asyncio.create_task(self._send_in_order(group))
                 if posts and len(sending) < SERVERS_IN_HAND:
                     continue
-                if not posts:
+                if due and not posts:
                     await self._arm(claimed_at)
                 if not sending:
                     return

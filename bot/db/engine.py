@@ -72,13 +72,14 @@ async def reading(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[A
         yield session
 
 
-async def each_alone(session: AsyncSession) -> None:
+async def each_alone(session: AsyncSession, *, member_waits: bool = False) -> None:
     """Marks a session whose every statement is a transaction of its own, committed as it ends
     (one statement that checks and writes, such as a batch of votes): on SQLite no transaction
     is begun, which saves the round trips to the driver's thread for BEGIN and COMMIT; on
-    PostgreSQL the connection is in autocommit. Nothing is left to commit."""
+    PostgreSQL the connection is in autocommit. Nothing is left to commit. A write a member
+    waits on goes before background writes on SQLite (``bot/db/write_gate.py``)."""
     if session.get_bind().dialect.name == "sqlite":
-        await _in_turn(session, {ALONE: True})
+        await _in_turn(session, {ALONE: True}, member_waits)
     else:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
@@ -87,13 +88,13 @@ async def begin_write(session: AsyncSession) -> None:
     """Starts the session's transaction as a write transaction: call it before the first read.
     On PostgreSQL the rows a write depends on are locked with FOR UPDATE instead. On SQLite
     the process's writers take the write lock in turn (``bot/db/write_gate.py``)."""
-    await _in_turn(session, {WRITE: True})
+    await _in_turn(session, {WRITE: True}, member_waits=False)
 
 
-async def _in_turn(session: AsyncSession, options: dict[str, Any]) -> None:
+async def _in_turn(session: AsyncSession, options: dict[str, Any], member_waits: bool) -> None:
     gate = session.get_bind().get_execution_options().get(GATE)
     if isinstance(gate, WriteGate):
-        await gate.hold_for(session)
+        await gate.hold_for(session, urgent=member_waits)
     try:
         await session.connection(execution_options=options)
     except BaseException:

@@ -59,7 +59,9 @@ async def claim_due(
         idle = Post.guild_id.not_in(list(busy))
         pending, run_out = pending.where(idle), run_out.where(idle)
     # Two selects, each through its partial index: an OR of the two would scan the table.
-    due = union_all(pending, run_out).subquery()
+    # Materialized, so that SQLite does not read them in the ranking's order through the
+    # (guild, state, due) index, which covers every post ever sent.
+    due = union_all(pending, run_out).cte("due").prefix_with("MATERIALIZED")
     if per_guild is None:
         capped = select(due.c.id).order_by(due.c.due_at).limit(limit)
     else:

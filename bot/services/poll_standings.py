@@ -127,6 +127,6 @@ class PollStandingService:
         else:
             scores = _standings(votes)
         async with self._sessions() as session:
-            await each_alone(session)
+            await each_alone(session, member_waits=True)
             await boards.keep(session, guild_id, generation, scores, self._clock())
         return scores

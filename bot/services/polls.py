@@ -177,7 +177,7 @@ class PollService:
         is open as the statement runs."""
         stored: dict[tuple[int, int], tuple[int, int | None]] = {}
         async with self._sessions() as session:
-            await each_alone(session)
+            await each_alone(session, member_waits=True)
             now = self._clock()
             for kind in VoteKind:
                 of_kind = [b for b in ballots if b.kind is kind]

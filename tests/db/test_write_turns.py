@@ -90,3 +90,44 @@ async def test_a_write_that_fails_gives_its_turn_back(short_busy_engine: AsyncEn
     await asyncio.wait_for(_write(sessions, 2, alone=False), WAIT_S)
     await asyncio.wait_for(_write(sessions, 3, alone=True), WAIT_S)
     assert await _posts(sessions) == 2
+
+
+async def test_a_write_a_member_waits_on_goes_first_but_not_twice_in_a_row() -> None:
+    turns = write_gate.Turns()
+    assert await turns.take(urgent=False)  # the write under way
+    order: list[str] = []
+
+    async def writer(name: str, urgent: bool) -> None:
+        assert await turns.take(urgent)
+        order.append(name)
+        await asyncio.sleep(0)
+        turns.pass_on()
+
+    queued = [("post 1", False), ("post 2", False), ("vote 1", True), ("post 3", False),
+              ("vote 2", True)]  # fmt: skip
+    writers = [asyncio.create_task(writer(name, urgent)) for name, urgent in queued]
+    await asyncio.sleep(0)  # each new task runs to its wait in the queue, in the order made
+    assert (len(turns.urgent), len(turns.others)) == (2, 3)
+    turns.pass_on()
+    await asyncio.wait_for(asyncio.gather(*writers), WAIT_S)
+    assert order == ["vote 1", "post 1", "vote 2", "post 2", "post 3"]
+    assert not turns.taken
+
+
+async def test_a_writer_cancelled_in_the_queue_leaves_no_turn_behind(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = write_gate.Turns()
+    assert await turns.take(urgent=False)
+    waiting = asyncio.create_task(turns.take(urgent=True))
+    await asyncio.sleep(0)
+    assert len(turns.urgent) == 1
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    turns.pass_on()
+    assert not turns.taken and not turns.urgent
+    monkeypatch.setattr(write_gate, "PASS_AFTER", 0.05)
+    assert await turns.take(urgent=False)
+    assert await turns.take(urgent=True) is False  # waited PASS_AFTER: asks SQLite anyway
+    assert not turns.urgent
