@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python -m benchmarks.catalog_import
 	$(if $(PG),$(BIN)/python -m benchmarks.catalog_import --url '$(PG)')
 	$(BIN)/python -m benchmarks.scheduled_posts --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
+	$(BIN)/python -m benchmarks.posts_runs --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
 	$(BIN)/python -m benchmarks.poll_votes --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
 	$(if $(PG),$(BIN)/python -m benchmarks.db_copy --launches $(LAUNCHES) --pg '$(PG)')
 	$(BIN)/python -m benchmarks.metrics_scrape --backend sqlite $(if $(PG),--backend postgresql --pg '$(PG)')
