@@ -290,14 +290,25 @@ async def seed_calendar(url: str, guild_id: int, count: int, noise_guilds: Seque
             create_session_factory(engine), utc_now, builtin_guild_defaults()
         )
         await deliveries.plan_unplanned_launches()
-        if url.startswith("postgresql"):
-            async with engine.connect() as conn:
-                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-                await conn.execute(text("VACUUM ANALYZE"))
     finally:
         await engine.dispose()
+    await vacuum_analyze(url)
     seeded.seconds = time.perf_counter() - started
     return seeded
+
+
+async def vacuum_analyze(url: str) -> None:
+    """On PostgreSQL, what autovacuum would soon do after a bulk load (this machine's server
+    runs with autovacuum off, so without it the planner works from no statistics at all)."""
+    if not url.startswith("postgresql"):
+        return
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            await conn.execute(text("VACUUM ANALYZE"))
+    finally:
+        await engine.dispose()
 
 
 # statistics and output ---------------------------------------------------------------------

@@ -53,6 +53,7 @@ from benchmarks.common import (
     seed_guild,
     spawn_bot,
     stop_bot,
+    vacuum_analyze,
 )
 from benchmarks.posts_processes import servers
 from benchmarks.raw_replay import ReplayTimes, replay_service_calls
@@ -227,6 +228,7 @@ async def bench_backend(args: argparse.Namespace, backend: str) -> tuple[list[Ro
             first_due = datetime.now(UTC) + timedelta(seconds=60)
             due = [first_due + timedelta(seconds=n / args.post_rate) for n in range(count)]
             await seed_due_posts(url, [s.announce for s in small[:POSTING_SERVERS]], due)
+            await vacuum_analyze(url)
             print(
                 f"[{backend}] seeded {args.big:,} + {args.servers:,} x {SMALL} launches and "
                 f"{count:,} posts due from {first_due:%H:%M:%S} in "

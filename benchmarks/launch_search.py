@@ -23,7 +23,7 @@ from sqlalchemy import Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import bot.db.launch_queries as q
-from benchmarks.common import BACKENDS, percentile, scratch_database, seed_guild
+from benchmarks.common import BACKENDS, percentile, scratch_database, seed_guild, vacuum_analyze
 from bot.config import builtin_guild_defaults
 from bot.db.engine import create_engine, create_session_factory
 from bot.db.models import DeviceAlias
@@ -61,6 +61,7 @@ async def bench(backend: str, pg: str | None) -> None:
     designs = {"index first (now)": now, "substring scan (before)": substring_scan}
     async with scratch_database(backend, pg) as url:
         await seed_guild(url, GUILD, LAUNCHES)
+        await vacuum_analyze(url)
         engine = create_engine(url)
         try:
             calendar = CalendarService(

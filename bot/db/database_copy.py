@@ -7,7 +7,10 @@ of the source (a read transaction; REPEATABLE READ on PostgreSQL), and summed on
 (``table_checksums``). The counters go past the ids copied, or past the source's own counter
 when rows were removed at the top, so no id is ever handed out twice. Only when every table's
 row count and checksum match is the transaction committed; any failure rolls it back, leaving
-the target as it was (empty, for a fresh one).
+the target as it was (empty, for a fresh one). A PostgreSQL target is ANALYZEd before the commit:
+a bot started on it at once would otherwise plan its queries without statistics until
+autovacuum came by (or for good, where autovacuum is off), and on a big guild that turns the
+upcoming count's ordered, limited index scan into a bitmap scan of every launch (6 ms, not 0.5).
 """
 
 from __future__ import annotations
@@ -203,6 +206,8 @@ async def _copy(
                         "the copy does not match the source in "
                         f"{', '.join(different)}, so the target was left as it was"
                     )
+                if dst.dialect.name == "postgresql":
+                    await dst.execute(text(f"ANALYZE {', '.join(s.name for s in every)}"))
                 return tuple(copied), replaced
 
 
