@@ -9,9 +9,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import (
     String,
+    and_,
     bindparam,
     cast,
     func,
+    or_,
     select,
     union_all,
     update,
@@ -46,12 +48,10 @@ async def claim_due(
     earliest first: none of the ``busy`` servers (whose earlier posts the caller still holds, so
     a server's posts go in order) and at most ``per_guild`` of any one server. On PostgreSQL,
     rows another process is claiming are skipped."""
-    pending = select(Post.id, Post.guild_id, Post.due_at).where(
-        Post.state == PostState.PENDING, Post.due_at <= now
-    )
-    run_out = select(Post.id, Post.guild_id, Post.due_at).where(
-        Post.state == PostState.SENDING, Post.lease_until <= now
-    )
+    is_pending = and_(Post.state == PostState.PENDING, Post.due_at <= now)
+    has_run_out = and_(Post.state == PostState.SENDING, Post.lease_until <= now)
+    pending = select(Post.id, Post.guild_id, Post.due_at).where(is_pending)
+    run_out = select(Post.id, Post.guild_id, Post.due_at).where(has_run_out)
     mine = owned(Post.guild_id, shards)
     if mine is not None:
         pending, run_out = pending.where(mine), run_out.where(mine)
@@ -75,7 +75,11 @@ async def claim_due(
             .order_by(ranked.c.due_at)
             .limit(limit)
         )
-    chosen = select(Post.id).where(Post.id.in_(capped.scalar_subquery()))
+    # The state again on the row itself: PostgreSQL re-checks it on the row's latest version
+    # once locked, so a post another process claimed after this statement's snapshot is left.
+    chosen = select(Post.id).where(
+        Post.id.in_(capped.scalar_subquery()), or_(is_pending, has_run_out)
+    )
     if session.get_bind().dialect.name == "postgresql":
         chosen = chosen.with_for_update(skip_locked=True)
     claimed = await session.execute(
