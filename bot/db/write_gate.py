@@ -9,8 +9,9 @@ process's own writers wait here, first come first served, and only one of them a
 SQLite for the lock; the busy timeout is left to other processes (the command line).
 
 A write a member is waiting on (a vote) goes before the queue of background writes (posts being
-claimed and recorded), though never twice in a row while others wait: a vote then waits for at
-most the write under way and one more, not for every post's record queued ahead of it."""
+claimed and recorded), though never twice in a row while others wait: a vote then waits for the
+write under way and the votes ahead of it, each with at most one background write after it, not
+for every post's record queued ahead of it."""
 
 from __future__ import annotations
 

@@ -131,3 +131,20 @@ async def test_a_writer_cancelled_in_the_queue_leaves_no_turn_behind(
     assert await turns.take(urgent=False)
     assert await turns.take(urgent=True) is False  # waited PASS_AFTER: asks SQLite anyway
     assert not turns.urgent
+
+
+async def test_a_writer_given_the_turn_as_it_is_cancelled_hands_it_on() -> None:
+    turns = write_gate.Turns()
+    assert await turns.take(urgent=False)
+    first = asyncio.create_task(turns.take(urgent=False))
+    second = asyncio.create_task(turns.take(urgent=False))
+    await asyncio.sleep(0)
+    assert len(turns.others) == 2
+    turns.pass_on()  # the turn goes to the first, which is cancelled before it runs again
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert await asyncio.wait_for(second, WAIT_S) is True
+    assert turns.taken and not turns.others
+    turns.pass_on()
+    assert not turns.taken
