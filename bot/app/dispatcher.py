@@ -111,6 +111,11 @@ class Dispatcher:
             replace_existing=True, max_instances=_OVERLAP, misfire_grace_time=None,
         )  # fmt: skip
 
+    @property
+    def looking(self) -> bool:
+        """A look is under way: claiming, or waiting for a server's posts to go out."""
+        return self._running.locked()
+
     def liveness(self) -> tuple[str | None, float | None]:
         """What keeps it from sending posts (None if nothing), and how many seconds ago its last
         look began: it must look at least every few sweeps, however busy it is sending (a look
