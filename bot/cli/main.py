@@ -331,6 +331,7 @@ def _serve(settings: Settings, *, sync_only: bool = False) -> int:
             print("slash commands synced")
             return 0
         app.install_signal_handlers()
+        app.freeze_heap_once_ready()
         await app.run()
         return 0
 

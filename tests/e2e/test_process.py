@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import signal
 import socket
 from collections.abc import Iterator, Sequence
@@ -69,6 +70,8 @@ async def test_sigterm_finishes_work_in_flight_and_exits_0(
     emu: Emulator, server: Server, db_url: str
 ) -> None:
     bot = await start_process(emu, db_url)
+    frozen = re.search(r"heap frozen once ready: (\d+) objects", await bot.wait_for_line("frozen"))
+    assert frozen is not None and int(frozen[1]) > 10_000  # what it built to start, out of GC's way
     answer = emu.faults.slow(
         "POST", "/interactions/{interaction_id}/{interaction_token}/callback", 1.5, count=1
     )
