@@ -58,6 +58,12 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+QUIET_BELOW_DEBUG = ("alembic", "apscheduler")
+"""Libraries whose INFO lines narrate routine work: each migration step, and each scheduler job
+added, run and removed (four lines per scheduled post's wake-up, 80 a second while posts go
+out). Their warnings and errors still show; LAUNCHBOT_LOG_LEVEL=DEBUG shows everything."""
+
+
 def setup_logging(level: str, fmt: str, secrets: list[str] | None = None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -69,8 +75,8 @@ def setup_logging(level: str, fmt: str, secrets: list[str] | None = None) -> Non
     root.handlers[:] = [handler]
     root.setLevel(level)
     logging.captureWarnings(True)
-    if level != "DEBUG":
-        logging.getLogger("alembic").setLevel(logging.WARNING)
+    for chatty in QUIET_BELOW_DEBUG:  # set either way: a second call may lower the level
+        logging.getLogger(chatty).setLevel(logging.NOTSET if level == "DEBUG" else logging.WARNING)
 
 
 def json_mode() -> bool:

@@ -72,6 +72,7 @@ async def test_sigterm_finishes_work_in_flight_and_exits_0(
     bot = await start_process(emu, db_url)
     frozen = re.search(r"heap frozen once ready: (\d+) objects", await bot.wait_for_line("frozen"))
     assert frozen is not None and int(frozen[1]) > 10_000  # what it built to start, out of GC's way
+    await bot.wait_for_line("scheduled posts: watching")  # the scheduler has run the first look
     answer = emu.faults.slow(
         "POST", "/interactions/{interaction_id}/{interaction_token}/callback", 1.5, count=1
     )
@@ -89,6 +90,7 @@ async def test_sigterm_finishes_work_in_flight_and_exits_0(
     finished = next(i for i, line in enumerate(bot.lines) if "command=/about" in line)
     stopped = next(i for i, line in enumerate(bot.lines) if line.endswith("stopped"))
     assert "outcome=ok" in bot.lines[finished] and finished < stopped
+    assert not [line for line in bot.lines if " apscheduler." in line]  # jobs ran unnarrated
 
 
 async def test_sigint_exits_0_and_the_token_never_appears_in_debug_logs(
@@ -102,6 +104,7 @@ async def test_sigint_exits_0_and_the_token_never_appears_in_debug_logs(
     assert await bot.wait_exit(timeout=15) == 0
     output = "\n".join(bot.lines)
     assert len(bot.lines) > 20, "expected a DEBUG-level log"
+    assert any('"logger": "apscheduler.' in line for line in bot.lines), "DEBUG shows the jobs"
     assert TOKEN not in output
     assert TOKEN.split(".")[0] not in output
 
