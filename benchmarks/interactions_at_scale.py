@@ -22,7 +22,8 @@ to the bot's first callback recorded there:
   on the same two cores as the bot), which Discord's side does not have;
 
 until each has ``--samples`` (100) and the round has lasted ``--round-seconds`` (40), so that
-the rounds span the posts and the closings.
+the rounds span the posts and the closings. During a round this process's garbage collector is
+paused (``common.collector_paused``): the bot's is not.
 
 A round's figure is its p50 or p99; the table gives the median of the rounds and their spread
 (lowest to highest), and what was dispatched meanwhile. Then, in the same run, the statements the
@@ -50,6 +51,7 @@ from sqlalchemy import select
 from benchmarks.common import (
     BACKENDS,
     DISCORD_DEADLINE_S,
+    collector_paused,
     log_bot_to,
     log_problems,
     percentile,
@@ -264,11 +266,10 @@ async def bench_backend(args: argparse.Namespace, backend: str) -> tuple[list[Ro
                 for _ in range(3):
                     for kind in KINDS:
                         await driver.timed(kind)
-                gc.collect()
-                gc.freeze()
                 for n in range(args.rounds):
                     posts, closes, began = _posts(emu), _closed(closing), time.perf_counter()
-                    done = await driver.round(args.samples, args.burst, args.round_seconds)
+                    with collector_paused():
+                        done = await driver.round(args.samples, args.burst, args.round_seconds)
                     done.seconds = time.perf_counter() - began
                     done.posts, done.closes = _posts(emu) - posts, _closed(closing) - closes
                     rounds.append(done)
