@@ -29,3 +29,12 @@ async def test_a_second_burst_of_readers_opens_no_connection(tmp_path: Path) -> 
         await engine.dispose()
     assert first == SQLITE_CONNECTIONS
     assert len(opened) == first, f"the second burst opened {len(opened) - first}"
+
+
+async def test_an_in_memory_database_still_opens() -> None:
+    engine = create_engine("sqlite+aiosqlite:///:memory:")
+    try:
+        async with engine.connect() as connection:
+            assert await connection.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
