@@ -319,7 +319,7 @@ async def upcoming_rows(
     limit: int,
 ) -> list[Row[Any]]:
     """Up to ``limit`` launches in calendar order, from the start, the end, or either side of
-    ``key``: a keyset over the (guild_id, window_start, window_end, id) index."""
+    ``key``: a keyset over the (guild_id, window_start, window_end, id, status) index."""
     params = _params(guild_id, wanted) | {"limit": limit}
     if key is not None:
         params |= {"key_start": key.start, "key_end": key.end, "key_id": key.id}

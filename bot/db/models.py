@@ -160,7 +160,14 @@ class Launch(Base):
             " AND window_start < window_end)",
             name="window",
         ),
-        Index("ix_launches_guild_calendar", "guild_id", "window_start", "window_end", "id"),
+        Index(
+            "ix_launches_guild_calendar_status",
+            "guild_id",
+            "window_start",
+            "window_end",
+            "id",
+            "status",
+        ),
         {"sqlite_autoincrement": True},
     )
 
