@@ -7,10 +7,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, null, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Poll
 from bot.db.poll_rows import poll_record
+from bot.db.read_session import ReadSession
 from bot.domain.polls import PollRecord
 from bot.domain.records import CARD_POLLS
 
@@ -28,8 +28,6 @@ def _newest() -> Select[Any]:
     )
 
 
-async def card_polls(
-    session: AsyncSession, guild_id: int, launch_id: int
-) -> tuple[PollRecord, ...]:
+async def card_polls(session: ReadSession, guild_id: int, launch_id: int) -> tuple[PollRecord, ...]:
     rows = await session.execute(_newest(), {"g": guild_id, "l": launch_id})
     return tuple(poll_record(r) for r in rows)

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.launch_rows import LaunchRow, triples
 from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch, Post
+from bot.db.read_session import ReadSession
 from bot.domain.calendar_query import Turn, UpcomingFilter
 from bot.domain.dates import LONGEST_WINDOW
 from bot.domain.records import CalendarKey
@@ -87,7 +88,7 @@ def _card_launch() -> Select[Any]:
     return _one_launch().add_columns(next_post)
 
 
-async def card_launch(session: AsyncSession, guild_id: int, launch_id: int) -> Row[Any] | None:
+async def card_launch(session: ReadSession, guild_id: int, launch_id: int) -> Row[Any] | None:
     row: Row[Any] | None = (
         await session.execute(_card_launch(), {"g": guild_id, "id": launch_id})
     ).first()
@@ -131,7 +132,7 @@ def _claims_statement() -> Select[Any]:
     )
 
 
-async def claim_rows(session: AsyncSession, guild_id: int, launch_id: int) -> Sequence[Row[Any]]:
+async def claim_rows(session: ReadSession, guild_id: int, launch_id: int) -> Sequence[Row[Any]]:
     """A launch's claims, oldest first."""
     result = await session.execute(_claims_statement(), {"g": guild_id, "id": launch_id})
     rows: Sequence[Row[Any]] = result.all()
@@ -311,7 +312,7 @@ def _upcoming_statement(shape: _Shape, turn: Turn, keyed: bool) -> Select[Any]:
 
 
 async def upcoming_rows(
-    session: AsyncSession,
+    session: ReadSession,
     guild_id: int,
     wanted: UpcomingFilter,
     turn: Turn,
@@ -339,7 +340,7 @@ def _count_statement(shape: _Shape) -> Select[Any]:
 
 
 async def count_upcoming(
-    session: AsyncSession, guild_id: int, wanted: UpcomingFilter, cap: int
+    session: ReadSession, guild_id: int, wanted: UpcomingFilter, cap: int
 ) -> int:
     """How many launches match, counting no further than ``cap + 1``."""
     params = _params(guild_id, wanted) | {"cap": cap + 1}

@@ -7,9 +7,9 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Brand, Claim, Device, DeviceAlias, Launch
+from bot.db.read_session import ReadSession
 from bot.domain.dates import DateWindow, window_from_record
 from bot.domain.records import ClaimRecord, LaunchRecord
 
@@ -85,22 +85,20 @@ def _aliases_statement() -> Select[int, str]:
 
 
 async def aliases_of(
-    session: AsyncSession, guild_id: int, device_ids: Iterable[int]
+    session: ReadSession, guild_id: int, device_ids: Iterable[int]
 ) -> dict[int, list[str]]:
     """Each device's aliases, oldest first, in one query."""
     wanted = sorted(set(device_ids))
     found: dict[int, list[str]] = {}
     if not wanted:
         return found
-    for device_id, alias in await session.execute(
-        _aliases_statement(), {"g": guild_id, "ids": wanted}
-    ):
-        found.setdefault(device_id, []).append(alias)
+    for row in await session.execute(_aliases_statement(), {"g": guild_id, "ids": wanted}):
+        found.setdefault(row.device_id, []).append(row.alias)
     return found
 
 
 async def launch_records(
-    session: AsyncSession, guild_id: int, rows: Sequence[Row[Any]], *, with_aliases: bool = True
+    session: ReadSession, guild_id: int, rows: Sequence[Row[Any]], *, with_aliases: bool = True
 ) -> list[LaunchRecord]:
     """Records for listing rows; aliases cost one more query, so lists that never show them skip
     it."""

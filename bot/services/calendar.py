@@ -18,6 +18,8 @@ from bot.db.audit_rows import audit_for
 from bot.db.card_polls import card_polls
 from bot.db.engine import begin_write, reading
 from bot.db.launch_rows import claim_record, launch_records
+from bot.db.loop_session import read
+from bot.db.read_session import ReadSession
 from bot.db.settings_rows import load_guild_settings
 from bot.domain.calendar_query import COUNT_CAP, MAX_PAGE, PageRequest, Turn, UpcomingFilter
 from bot.domain.clock import Clock
@@ -209,7 +211,8 @@ class CalendarService:
     async def card(self, guild_id: int, launch_id: int) -> LaunchCard:
         """A launch, its claims, its next scheduled post and its newest polls: three statements
         (four for a launch that has had polls), no audit log."""
-        async with reading(self._sessions) as session:
+
+        async def work(session: ReadSession) -> LaunchCard:
             row = await q.card_launch(session, guild_id, launch_id)
             if row is None:
                 raise LaunchNotFound(f"There is no launch #{launch_id} in this server.")
@@ -219,6 +222,8 @@ class CalendarService:
             return LaunchCard(
                 launch, tuple(claim_record(r) for r in claims), row.next_post_at, polls
             )
+
+        return await read(self._sessions, work)
 
     async def history(self, guild_id: int, launch_id: int) -> History:
         async with reading(self._sessions) as session:
@@ -234,7 +239,8 @@ class CalendarService:
         wanted = wanted or UpcomingFilter(start=self._clock())
         page = page or PageRequest()
         limit = max(1, min(page.limit, MAX_PAGE))
-        async with reading(self._sessions) as session:
+
+        async def work(session: ReadSession) -> Page:
             total, exact = page.total, page.total_exact
             if total is None:
                 counted = await q.count_upcoming(session, guild_id, wanted, COUNT_CAP)
@@ -246,7 +252,11 @@ class CalendarService:
             more = len(rows) > size
             rows = rows[1:] if more and page.turn in (Turn.PREVIOUS, Turn.LAST) else rows[:size]
             items = await launch_records(session, guild_id, rows, with_aliases=False)
-        return _page(tuple(items), total, exact, limit, page, more)
+            return _page(tuple(items), total, exact, limit, page, more)
+
+        # a filter on brand, region or status may walk the server's launches to fill a page
+        bounded = not (wanted.brand or wanted.region or wanted.status is not None)
+        return await read(self._sessions, work, on_loop=bounded)
 
     async def all(self, guild_id: int, *, offset: int = 0, limit: int = 1000) -> Listing:
         """Every launch, dated ones by date, then undated ones."""

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.db.loop_read import loop_reader
 from tests.e2e.calendar_helpers import answer_of, button_id, launch_id_of, seed_launches
 from tests.e2e.harness import RunningBot, Server
 from tests.emulator import CallbackRecord, Emulator, Member
@@ -52,11 +53,16 @@ def tally(bot: RunningBot) -> Iterator[Tally]:
     def on_checkout(*_: Any) -> None:
         counted.checkouts += 1
 
-    event.listen(engine.sync_engine, "before_cursor_execute", on_statement)
-    event.listen(engine.sync_engine, "checkout", on_checkout)
+    # SQLite's reads on the loop's thread go through an engine of their own (bot.db.loop_read)
+    reader = loop_reader(engine)
+    engines = [engine.sync_engine, *([reader.engine] if reader else [])]
+    for counted_engine in engines:
+        event.listen(counted_engine, "before_cursor_execute", on_statement)
+        event.listen(counted_engine, "checkout", on_checkout)
     yield counted
-    event.remove(engine.sync_engine, "before_cursor_execute", on_statement)
-    event.remove(engine.sync_engine, "checkout", on_checkout)
+    for counted_engine in engines:
+        event.remove(counted_engine, "before_cursor_execute", on_statement)
+        event.remove(counted_engine, "checkout", on_checkout)
 
 
 async def _settled(bot: RunningBot) -> None:
