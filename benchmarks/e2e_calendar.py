@@ -28,7 +28,8 @@ Scenarios, each ``--samples`` times (default 200):
   3 s deadline (the emulator's deadline is raised to 60 s so that late replies are still timed);
 * ``service p1``: the same first page through CalendarService (SQLAlchemy, no Discord);
 * ``raw p1``: the SQL statements the service sent for it (count, page, aliases), replayed with
-  aiosqlite / asyncpg directly; ``raw page`` the page SELECT alone, ``raw count`` the count.
+  sqlite3 (on this thread) or asyncpg directly; ``raw page`` the page SELECT alone, ``raw
+  count`` the count.
 
 The service and raw rows always run in this process. The database is a scratch one (a temp
 SQLite file, or a PostgreSQL database created beside --pg / $LAUNCHBOT_TEST_POSTGRES_URL and

@@ -28,7 +28,8 @@ paused (``common.collector_paused``): the bot's is not.
 A round's figure is its p50 or p99; the table gives the median of the rounds and their spread
 (lowest to highest), and what was dispatched meanwhile. Then, in the same run, the statements the
 first page and a launch card send are captured from CalendarService and replayed on the bare
-driver (aiosqlite or asyncpg): the ratio of the end-to-end p50 to the raw p50, per round.
+driver (sqlite3 on this thread, or asyncpg): the ratio of the end-to-end p50 to the raw p50, per
+round.
 """
 
 from __future__ import annotations

@@ -1,17 +1,19 @@
 """What a service call costs on the bare database driver: the SQL statements a CalendarService
-call sends, captured with SQLAlchemy's cursor events, replayed with aiosqlite or asyncpg directly
-(no ORM, no pool), as the floor under the end-to-end figures."""
+call sends, captured with SQLAlchemy's cursor events, replayed with sqlite3 or asyncpg directly
+(no ORM, no pool), as the floor under the end-to-end figures. SQLite's floor is the sqlite3
+module on the calling thread, as the bot's bounded reads are made (``bot.db.loop_session``);
+through aiosqlite each statement would add four trips to its thread."""
 
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
 import asyncpg
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from benchmarks.common import asyncpg_dsn, sqlite_path
 from bot.config import builtin_guild_defaults
 from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine, create_session_factory
+from bot.db.loop_read import loop_reader
 from bot.domain.calendar_query import PageRequest
 from bot.domain.clock import utc_now
 from bot.render.lists import PAGE_SIZE
@@ -37,11 +40,15 @@ async def captured(engine: AsyncEngine, call: Callable[[], Awaitable[object]]) -
         _conn, _cursor, statement, parameters, _context, _many = args
         seen.append((statement, parameters))
 
-    event.listen(engine.sync_engine, "before_cursor_execute", remember)
+    reader = loop_reader(engine)  # SQLite's reads on the loop's thread have an engine of their own
+    engines = [engine.sync_engine, *([reader.engine] if reader else [])]
+    for watched in engines:
+        event.listen(watched, "before_cursor_execute", remember)
     try:
         await call()
     finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", remember)
+        for watched in engines:
+            event.remove(watched, "before_cursor_execute", remember)
     return seen
 
 
@@ -50,17 +57,19 @@ async def bare_driver(url: str, backend: str) -> AsyncIterator[Replay]:
     """A replay function on one connection of the bare driver, set up as the bot's engine sets
     up its SQLite connections (WAL, foreign keys, synchronous=NORMAL, busy timeout)."""
     if backend == "sqlite":
-        async with aiosqlite.connect(sqlite_path(url)) as db:
+        db = sqlite3.connect(sqlite_path(url), isolation_level=None)
+        try:
             for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
-                await db.execute(f"PRAGMA {pragma}")
-            await db.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                db.execute(f"PRAGMA {pragma}")
+            db.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
             async def run_sqlite(statements: Sequence[Statement]) -> None:
                 for sql, params in statements:
-                    async with db.execute(sql, params) as cursor:
-                        await cursor.fetchall()
+                    db.execute(sql, params).fetchall()
 
             yield run_sqlite
+        finally:
+            db.close()
         return
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
