@@ -371,7 +371,7 @@ def _escape_like(text: str) -> str:
 
 
 async def search_rows(
-    session: AsyncSession, guild_id: int, text: str, limit: int
+    session: ReadSession, guild_id: int, text: str, limit: int
 ) -> Sequence[Row[Any]]:
     """Launches whose device name, alias or brand contains ``text``; names that start with it
     first. Those are read through the devices' ``(guild_id, name_key)`` index in its order, so

@@ -47,8 +47,10 @@ class LoopReader:
 
     def row(self, sql: str, parameters: Sequence[Any]) -> tuple[Any, ...] | None:
         """The statement's one row, or None when it could not be read without waiting."""
+        # not before the engine has opened the file (it checks what it opens), nor while another
+        # read has the connection
         if self._file.identity is None or not self._turn.acquire(blocking=False):
-            return None  # the engine has not opened the file yet: it checks what it opens
+            return None
         try:
             self._file.verify()
             cursor = self._open().execute(sql, parameters)

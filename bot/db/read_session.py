@@ -10,7 +10,7 @@ from sqlalchemy import Executable, Result
 
 
 class ReadSession(Protocol):
-    """What a read needs of a session: an ``AsyncSession``, or a ``LoopSession``."""
+    """What a read needs of a session: an ``AsyncSession``, or ``bot.db.loop_session``'s two."""
 
     async def execute(
         self, statement: Executable, params: Mapping[str, Any] | None = None

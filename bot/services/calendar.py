@@ -278,9 +278,13 @@ class CalendarService:
 
     async def search(self, guild_id: int, text: str, limit: int = 25) -> list[LaunchRecord]:
         """Launches whose device name, alias or brand contains ``text`` (for autocomplete)."""
-        async with reading(self._sessions) as session:
+
+        async def work(session: ReadSession) -> list[LaunchRecord]:
             rows = await q.search_rows(session, guild_id, text, max(1, min(limit, MAX_PAGE)))
             return await launch_records(session, guild_id, rows, with_aliases=False)
+
+        # names that only contain the text are found by a scan of the server's devices
+        return await read(self._sessions, work, on_loop=False)
 
     async def known_names(self, guild_id: int, text: str, limit: int = 25) -> list[str]:
         """Device names and aliases containing ``text``, for the add form's suggestions."""

@@ -9,13 +9,14 @@ import asyncio
 import os
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import builtin_guild_defaults
@@ -153,13 +154,30 @@ async def test_a_read_asked_while_the_loop_connection_is_held_goes_through_the_d
     assert taken == Counter(driver=1) and card.launch.device == "Mix Fold 2"
 
 
-async def test_a_busy_sqlite_file_is_read_through_the_driver_which_waits_off_the_loop(
-    tmp_path: Path, sqlite_template: Path, clock: FakeClock
-) -> None:
+@dataclass
+class OnFile:
+    path: Path
+    engine: AsyncEngine
+    calendar: CalendarService
+
+
+@pytest.fixture
+async def on_file(tmp_path: Path, sqlite_template: Path, clock: FakeClock) -> AsyncIterator[OnFile]:
+    """A SQLite file of this test's own (the tests below hold, lock or delete it)."""
     path = tmp_path / "launchbot.db"
     engine = create_engine(databases.sqlite_copy(sqlite_template, path))
     calendar = CalendarService(create_session_factory(engine), clock, builtin_guild_defaults())
-    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        yield OnFile(path, engine, calendar)
+    finally:
+        await engine.dispose()
+
+
+async def test_a_busy_sqlite_file_is_read_through_the_driver_which_waits_off_the_loop(
+    on_file: OnFile,
+) -> None:
+    engine, calendar = on_file.engine, on_file.calendar
+    holder = sqlite3.connect(on_file.path, isolation_level=None)
     try:
         ids = await _seed(calendar)
         await calendar.upcoming(GUILD)  # the loop's connection opened
@@ -171,31 +189,56 @@ async def test_a_busy_sqlite_file_is_read_through_the_driver_which_waits_off_the
         holder.execute("COMMIT")
         asyncio.get_running_loop().call_later(0.5, holder.close)
         with checkouts(engine) as taken:
-            started = asyncio.get_running_loop().time()
-            page = await calendar.upcoming(GUILD)
-        assert asyncio.get_running_loop().time() - started >= 0.4  # the driver waited for it
+            page = await calendar.upcoming(GUILD)  # the driver waits for the holder to let go
         assert taken == Counter(loop=1, driver=1)  # the loop tried, and was told it was busy
         assert [item.id for item in page.items] == ids
         assert {item.note for item in page.items} == {"held"}
     finally:
         holder.close()
-        await engine.dispose()
 
 
 async def test_a_read_on_the_loop_refuses_a_sqlite_file_that_was_deleted(
-    tmp_path: Path, sqlite_template: Path, clock: FakeClock
+    on_file: OnFile,
 ) -> None:
-    path = tmp_path / "launchbot.db"
-    engine = create_engine(databases.sqlite_copy(sqlite_template, path))
-    calendar = CalendarService(create_session_factory(engine), clock, builtin_guild_defaults())
+    calendar = on_file.calendar
+    ids = await _seed(calendar)
+    assert (await calendar.upcoming(GUILD)).total == 3
+    os.remove(on_file.path)
+    with pytest.raises(StorageUnavailable):
+        await calendar.upcoming(GUILD)
+    with pytest.raises(StorageUnavailable):
+        await calendar.card(GUILD, ids[0])
+    await on_file.engine.dispose()
+    assert not on_file.path.exists()
+
+
+async def test_a_read_through_the_driver_is_in_no_transaction(engine: AsyncEngine) -> None:
+    """Each statement sees the latest commit, and no BEGIN or ROLLBACK costs a round trip."""
+    sessions = create_session_factory(engine)
+    if engine.dialect.name == "postgresql":
+        # now() is the transaction's start: two statements in one transaction would agree
+
+        async def two_nows(session: ReadSession) -> tuple[Any, Any]:
+            first = await session.scalar(select(func.now()))
+            await session.execute(select(func.pg_sleep(0.02)))
+            return first, await session.scalar(select(func.now()))
+
+        first, second = await read(sessions, two_nows, on_loop=False)
+        assert second > first
+        return
+    sent: list[str] = []
+
+    def keep(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement.split()[0].upper())
+
+    async def two_statements(session: ReadSession) -> int:
+        return int(await session.scalar(select(literal(1)))) + int(
+            await session.scalar(select(literal(2)))
+        )
+
+    event.listen(engine.sync_engine, "before_cursor_execute", keep)
     try:
-        ids = await _seed(calendar)
-        assert (await calendar.upcoming(GUILD)).total == 3
-        os.remove(path)
-        with pytest.raises(StorageUnavailable):
-            await calendar.upcoming(GUILD)
-        with pytest.raises(StorageUnavailable):
-            await calendar.card(GUILD, ids[0])
+        assert await read(sessions, two_statements, on_loop=False) == 3
     finally:
-        await engine.dispose()
-    assert not path.exists()
+        event.remove(engine.sync_engine, "before_cursor_execute", keep)
+    assert sent == ["SELECT", "SELECT"]
