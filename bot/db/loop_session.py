@@ -3,18 +3,19 @@ member runs (a page of ``/launch upcoming``, a launch's card).
 
 Through aiosqlite each statement of a read is four or five trips to the connection's thread
 (cursor, execute, fetch, close), each two thread wake-ups: at 100,000 launches a first page
-cost 1.6 ms of CPU for 0.5 ms of SQLite's own work. On the loop's thread the same statements
-through SQLAlchemy's synchronous engine cost 0.6 ms, and a read that takes a millisecond is no
-longer than the Python around it. Only reads whose statements are bounded by an index (a few
-rows, a count capped at 1,001) are made here: a scan would stop the loop while it runs.
+took 2.0 to 2.4 ms for 0.5 ms of SQLite's own work. On the loop's thread the same statements
+through SQLAlchemy's synchronous engine take 0.6 to 0.7 ms, and a read that takes a millisecond
+is no longer than the Python around it. Only reads whose statements are bounded by an index (a
+few rows, a count capped at 1,001) are made here: a scan would stop the loop while it runs.
 
 ``read`` runs the work with a ``LoopSession`` when the engine is a SQLite file, its loop
-connection is free (``bot.db.loop_read``) and SQLite can read without waiting. Otherwise, or when
-SQLite turned out to be busy, it runs with a ``ConnectionSession``: a pooled connection and no
-ORM session, in no transaction (PostgreSQL in autocommit: no BEGIN and ROLLBACK round trips;
-SQLite, on aiosqlite's thread, waits like every other read). A first page and a card on
-PostgreSQL took 2.6 ms of the bot's CPU through a session, 1.9 ms so. Either way each statement
-sees the latest commit. The work must only read through the session it is given.
+connection is free (``bot.db.loop_read``) and SQLite can read without waiting. Otherwise, or
+when SQLite turned out to be busy, it runs with a ``ConnectionSession``: a pooled connection and
+no ORM session, in no transaction (PostgreSQL in autocommit: no BEGIN and ROLLBACK round trips;
+SQLite, on aiosqlite's thread, waits like every other read). PostgreSQL's bursts of pages and
+cards cost the bot 2.1 to 2.6 ms of CPU per interaction so, 2.6 to 3.3 ms through a session.
+Either way each statement sees the latest commit. The work must only read through the session
+it is given.
 """
 
 from __future__ import annotations
