@@ -38,6 +38,14 @@ ALONE = "launchbot_alone"
 """Execution option of a session whose statements are each a transaction (see ``each_alone``)."""
 GATE = "launchbot_write_gate"
 """Execution option of a SQLite engine: its ``WriteGate``, which its writers pass in turn."""
+PG_AUTOCOMMIT: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"}
+"""PostgreSQL commits each statement as it ends: no BEGIN and COMMIT (or ROLLBACK) round trips."""
+
+
+def read_alone_options(dialect_name: str) -> dict[str, Any]:
+    """A connection's options for statements that only read, each in no transaction and each
+    seeing the latest commit: SQLite begins none (see ``begin_read``), PostgreSQL autocommits."""
+    return {READ: True} if dialect_name == "sqlite" else PG_AUTOCOMMIT
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -86,7 +94,7 @@ async def each_alone(session: AsyncSession, *, member_waits: bool = False) -> No
     if session.get_bind().dialect.name == "sqlite":
         await _in_turn(session, {ALONE: True}, member_waits)
     else:
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        await session.connection(execution_options=PG_AUTOCOMMIT)
 
 
 async def begin_write(session: AsyncSession) -> None:

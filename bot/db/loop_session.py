@@ -28,16 +28,11 @@ from sqlalchemy import Connection, Executable, Result
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db.engine import READ
+from bot.db.engine import read_alone_options
 from bot.db.loop_read import is_busy, loop_reader
 from bot.db.read_session import ReadSession
 
 T = TypeVar("T")
-_UNTRANSACTED: dict[str, dict[str, Any]] = {
-    "sqlite": {READ: True},
-    "postgresql": {"isolation_level": "AUTOCOMMIT"},
-}
-"""A connection's options for statements each of their own (``bot.db.engine.begin_read``)."""
 
 
 class LoopSession:
@@ -89,7 +84,7 @@ async def read(
                     if not _busy(error):
                         raise
     async with engine.connect() as connection:
-        await connection.execution_options(**_UNTRANSACTED[engine.dialect.name])
+        await connection.execution_options(**read_alone_options(engine.dialect.name))
         return await work(ConnectionSession(connection))
 
 
