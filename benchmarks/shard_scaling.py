@@ -11,7 +11,8 @@ channels allow 600 posts/s); N `launchbot run --shard-count N --shards k` proces
 when busy), so that what limits the posts is the bots' work and the machine, not the rate limits;
 once all are ready, ``--posts`` posts fall due together 15 s later. Posts/s is the posts over
 the time from the first arrival to the last; memory is each process's peak resident set (VmHWM)
-at the end of the run; CPU is the bot processes' user + system time per post. Every post must
+at the end of the run; CPU is the bot processes' user + system time per post over the same
+time (start-up and connecting left out). Every post must
 arrive exactly once, sent by the process that owns its server. Each figure is the median of the
 runs, with the lowest and highest.
 """
@@ -89,10 +90,12 @@ async def one_run(pg: str | None, processes: int, posts: int, server_count: int)
         await seed_due_posts(url, targets, [due] * posts)
         late_start = datetime.now(UTC) > due
         try:
+            await wait_for_posts(emu, 1, within=600)
+            cpu_at_first = sum(process_cpu_seconds(b.pid) for b in bots)
             await wait_for_posts(emu, posts, within=600)
+            cpu = sum(process_cpu_seconds(b.pid) for b in bots) - cpu_at_first
             await asyncio.sleep(2)  # a duplicate would show by now
             peak = [status_kb("VmHWM", str(b.pid)) / 1024 for b in bots]
-            cpu = sum(process_cpu_seconds(b.pid) for b in bots)
         finally:
             codes = await asyncio.gather(*(stop_bot(b) for b in bots))
         problems = [p for k in range(processes) for p in log_problems(folder / f"shard-{k}.log")]
@@ -106,9 +109,10 @@ async def one_run(pg: str | None, processes: int, posts: int, server_count: int)
         seconds = (times[-1] - times[0]).total_seconds()
         print(f"  {processes} process(es): {posts / seconds:.1f} posts/s, peak RSS "
               f"{', '.join(f'{m:.0f}' for m in peak)} MB, {len(problems)} log problems, "
-              f"{limited} 429s{', started after the due time' if late_start else ''}",
+              f"{limited} 429s, {cpu_at_first:.1f} s of CPU before the first post"
+              f"{', started after the due time' if late_start else ''}",
               file=sys.stderr)  # fmt: skip
-        return Run(processes, posts / seconds, peak, cpu * 1000 / posts)
+        return Run(processes, posts / seconds, peak, cpu * 1000 / (posts - 1))
 
 
 def _check_senders(emu: Emulator, addresses: list[str], guild_of: dict[int, int]) -> None:
