@@ -95,7 +95,7 @@ async def card_launch(session: ReadSession, guild_id: int, launch_id: int) -> Ro
     return row
 
 
-async def listed_launch(session: ReadSession, guild_id: int, launch_id: int) -> Row[Any] | None:
+async def listed_launch(session: AsyncSession, guild_id: int, launch_id: int) -> Row[Any] | None:
     row: Row[Any] | None = (
         await session.execute(_one_launch(), {"g": guild_id, "id": launch_id})
     ).first()

@@ -4,15 +4,11 @@ the admins were told about for its channel."""
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any
 
 from sqlalchemy import (
     String,
-    Table,
     and_,
     bindparam,
     cast,
@@ -23,7 +19,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.dml import Update
 
 from bot.db.models import Post
 from bot.db.shard_filter import owned
@@ -115,39 +110,21 @@ async def finish(
     late: bool = False,
 ) -> None:
     """Records a claimed post's outcome (only while it is still claimed: a post re-planned or
-    cancelled meanwhile keeps its new state). One statement, built once."""
+    cancelled meanwhile keeps its new state)."""
     values: dict[str, object] = {
-        "post": post_id, "outcome": state, "why": reason, "now": now, "was_late": late,
-    }  # fmt: skip
-    if state is PostState.SENT:
-        values |= {"channel": channel_id, "message": message_id}
-    await session.execute(_finish_statement(state is PostState.SENT), values)
-
-
-@cache
-def _finish_statement(sent: bool) -> Update:
-    posts = Post.__table__.c
-
-    def given(name: str, column: str) -> Any:
-        return bindparam(name, type_=posts[column].type)
-
-    values: dict[str, Any] = {
-        "state": given("outcome", "state"),
+        "state": state,
         "lease_until": None,
-        "reason": given("why", "reason"),
-        "updated_at": given("now", "updated_at"),
-        "late": given("was_late", "late"),
+        "reason": reason,
+        "updated_at": now,
+        "late": late,
     }
-    if sent:
-        values |= {
-            "sent_at": given("now", "sent_at"),
-            "channel_id": given("channel", "channel_id"),
-            "message_id": given("message", "message_id"),
-        }
-    return (
-        update(typing.cast(Table, Post.__table__))
-        .where(posts.id == given("post", "id"), posts.state == PostState.SENDING)
+    if state is PostState.SENT:
+        values |= {"sent_at": now, "channel_id": channel_id, "message_id": message_id}
+    await session.execute(
+        update(Post)
+        .where(Post.id == post_id, Post.state == PostState.SENDING)
         .values(values)
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
-from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import GuildSettings
-from bot.db.read_session import ReadSession
 from bot.domain.guild_settings import (
     DEFAULT_PING_STATUSES,
     GuildDefaults,
@@ -21,7 +17,7 @@ from bot.domain.vocabulary import LaunchStatus
 
 
 def settings_record(
-    row: GuildSettings | Row[Any] | None, guild_id: int, defaults: GuildDefaults
+    row: GuildSettings | None, guild_id: int, defaults: GuildDefaults
 ) -> GuildSettingsRecord:
     if row is None:
         return GuildSettingsRecord.defaults_for(guild_id, defaults)
@@ -44,20 +40,6 @@ async def load_guild_settings(
     session: AsyncSession, guild_id: int, defaults: GuildDefaults
 ) -> GuildSettingsRecord:
     return settings_record(await session.get(GuildSettings, guild_id), guild_id, defaults)
-
-
-async def read_guild_settings(
-    session: ReadSession, guild_id: int, defaults: GuildDefaults
-) -> GuildSettingsRecord:
-    """``load_guild_settings`` for a read outside an ORM session (``bot.db.loop_session``)."""
-    row = (await session.execute(_settings_row(), {"g": guild_id})).first()
-    return settings_record(row, guild_id, defaults)
-
-
-@cache
-def _settings_row() -> Select[Any]:
-    table = GuildSettings.__table__
-    return select(table).where(table.c.guild_id == bindparam("g"))
 
 
 def new_settings_row(guild_id: int, defaults: GuildDefaults, now: datetime) -> GuildSettings:

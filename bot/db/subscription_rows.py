@@ -4,15 +4,15 @@ launch's channel post fans out to its subscribers, and the count of failed DMs i
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, String, bindparam, case, cast, delete, literal, or_, select, update
+from sqlalchemy import Row, String, case, cast, delete, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import launch_queries as q
 from bot.db.models import Brand, Device, Launch, MemberDms, Post, Subscription
+from bot.db.types import UTCDateTime
 from bot.domain.records import ClaimedPost
 from bot.domain.subscriptions import USER_TARGET, AfterDmFailure, DmNotice, after_dm_failure
 from bot.domain.vocabulary import PostState
@@ -101,54 +101,35 @@ async def brands_of(session: AsyncSession, guild_id: int, user_id: int) -> list[
 
 async def fan_out(session: AsyncSession, post: ClaimedPost, now: datetime) -> int:
     """Adds a post for each member subscribed to the channel post's launch or to its brand: the
-    same subject and moment, targeted at the member, due at once. One statement, built once per
-    database (most launches have no subscribers, and building it cost more than running it); a
-    member who has one already (the channel post is sent again after a retry) gets no second."""
+    same subject and moment, targeted at the member, due at once. One statement; a member who
+    has one already (the channel post is sent again after a retry) gets no second."""
     assert post.launch_id is not None
-    added = await session.execute(
-        _fan_out_statement(session.get_bind().dialect.name),
-        {
-            "guild_id": post.guild_id, "launch_id": post.launch_id, "subject": post.subject,
-            "key": post.key, "kind": post.kind, "due_at": post.due_at,
-            "expires_at": post.expires_at, "now": now,
-        },
-    )  # fmt: skip
-    return int(getattr(added, "rowcount", 0) or 0)
-
-
-@cache
-def _fan_out_statement(dialect: str) -> Any:
-    posts = Post.__table__.c
-
-    def given(name: str, column: str | None = None) -> Any:
-        return bindparam(name, type_=posts[column or name].type)
-
     brand_of_launch = (
         select(Device.brand_id)
         .join(Launch, Launch.device_id == Device.id)
-        .where(Launch.id == given("launch_id"), Launch.guild_id == given("guild_id"))
+        .where(Launch.id == post.launch_id, Launch.guild_id == post.guild_id)
         .scalar_subquery()
     )
     subscribers = (
         select(
-            given("guild_id").label("guild_id"),
-            given("launch_id").label("launch_id"),
-            given("subject").label("subject"),
-            given("key").label("key"),
+            literal(post.guild_id).label("guild_id"),
+            literal(post.launch_id).label("launch_id"),
+            literal(post.subject, String()).label("subject"),
+            literal(post.key, String()).label("key"),
             (literal(USER_TARGET, String()) + cast(Subscription.user_id, String())).label("target"),
-            given("kind").label("kind"),
-            given("due_at").label("due_at"),
-            given("expires_at").label("expires_at"),
+            literal(post.kind, String()).label("kind"),
+            literal(post.due_at, UTCDateTime()).label("due_at"),
+            literal(post.expires_at, UTCDateTime()).label("expires_at"),
             literal(PostState.PENDING.value, String()).label("state"),
             literal(0).label("attempts"),
             literal(False).label("late"),
-            given("now", "created_at").label("created_at"),
-            given("now", "updated_at").label("updated_at"),
+            literal(now, UTCDateTime()).label("created_at"),
+            literal(now, UTCDateTime()).label("updated_at"),
         )
         .where(
-            Subscription.guild_id == given("guild_id"),
+            Subscription.guild_id == post.guild_id,
             or_(
-                Subscription.launch_id == given("launch_id"),
+                Subscription.launch_id == post.launch_id,
                 Subscription.brand_id == brand_of_launch,
             ),
         )
@@ -158,8 +139,10 @@ def _fan_out_statement(dialect: str) -> Any:
         "guild_id", "launch_id", "subject", "key", "target", "kind", "due_at", "expires_at",
         "state", "attempts", "late", "created_at", "updated_at",
     ]  # fmt: skip
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    return insert(Post.__table__).from_select(columns, subscribers).on_conflict_do_nothing()
+    added = await session.execute(
+        _insert(session)(Post).from_select(columns, subscribers).on_conflict_do_nothing()
+    )
+    return int(getattr(added, "rowcount", 0) or 0)
 
 
 async def dm_sent(session: AsyncSession, guild_id: int, user_id: int, now: datetime) -> None:

@@ -17,11 +17,9 @@ from bot.db import (
     subscription_rows,
 )
 from bot.db import launch_queries as q
-from bot.db.engine import begin_write, each_alone, reading
+from bot.db.engine import begin_write, reading
 from bot.db.launch_rows import launch_records
-from bot.db.loop_session import read
-from bot.db.read_session import ReadSession
-from bot.db.settings_rows import load_guild_settings, read_guild_settings
+from bot.db.settings_rows import load_guild_settings
 from bot.domain.admin_note import NOTE_KIND, NOTE_SUBJECT, PostFailure, note_plan
 from bot.domain.clock import Clock
 from bot.domain.guild_settings import GuildDefaults, GuildSettingsRecord
@@ -115,16 +113,13 @@ class DeliveryService:
             return await load_guild_settings(session, guild_id, self._defaults)
 
     async def subject(self, post: ClaimedPost) -> PostSubject:
-        async def work(session: ReadSession) -> tuple[GuildSettingsRecord, LaunchRecord | None]:
-            settings = await read_guild_settings(session, post.guild_id, self._defaults)
-            if post.launch_id is None:
-                return settings, None
-            row = await q.listed_launch(session, post.guild_id, post.launch_id)
-            if row is None:
-                return settings, None
-            return settings, (await launch_records(session, post.guild_id, [row]))[0]
-
-        settings, launch = await read(self._sessions, work)  # three reads by key
+        async with reading(self._sessions) as session:
+            settings = await load_guild_settings(session, post.guild_id, self._defaults)
+            launch = None
+            if post.launch_id is not None:
+                row = await q.listed_launch(session, post.guild_id, post.launch_id)
+                if row is not None:
+                    launch = (await launch_records(session, post.guild_id, [row]))[0]
         # A member's copy of a channel post (target ``user:<id>``) shares its moment.
         target = post.target if user_of(post.target) is None else None
         planned = launch is not None and any(
@@ -136,8 +131,8 @@ class DeliveryService:
     async def fan_out(self, post: ClaimedPost) -> int:
         """Adds a copy of a launch's channel post for each member subscribed to the launch or
         its brand, due at once; how many were new."""
-        async with self._sessions() as session:
-            await each_alone(session)  # one statement
+        async with self._sessions() as session, session.begin():
+            await begin_write(session)
             return await subscription_rows.fan_out(session, post, self._clock())
 
     async def finish(
@@ -160,27 +155,13 @@ class DeliveryService:
         went_through: tuple[int, int] | None = None  # (server, channel) of a channel post sent
         if member is None and state is PostState.SENT and channel_id is not None:
             went_through = None if post.kind == NOTE_KIND else (post.guild_id, channel_id)
-
-        async def record(session: AsyncSession, now: datetime) -> None:
+        async with self._sessions() as session, session.begin():
+            await begin_write(session)
+            now = self._clock()
             await post_claim_rows.finish(
                 session, post.id, state, now, reason=reason, channel_id=channel_id,
                 message_id=message_id, late=late,
             )  # fmt: skip
-
-        failed = state is PostState.FAILED
-        if not (
-            (member is not None and (failed or state is PostState.SENT))
-            or (refused is not None and failed)
-            or (went_through is not None and went_through not in self._untold)
-        ):  # the outcome is all there is to write (most posts): one statement, no transaction
-            async with self._sessions() as session:
-                await each_alone(session)
-                await record(session, self._clock())
-            return
-        async with self._sessions() as session, session.begin():
-            await begin_write(session)
-            now = self._clock()
-            await record(session, now)
             if member is not None and state is PostState.SENT:
                 await subscription_rows.dm_sent(session, post.guild_id, member, now)
             elif member is not None and state is PostState.FAILED:
